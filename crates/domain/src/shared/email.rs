@@ -1,0 +1,80 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use validator::ValidateEmail;
+
+use super::ValueError;
+
+/// A syntactically valid email address, trimmed and lower-cased so that comparisons are
+/// case-insensitive everywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.is_empty() {
+            return Err(ValueError::new("email", "must not be empty"));
+        }
+        if !normalised.validate_email() {
+            return Err(ValueError::new("email", format!("'{}' is not a valid email address", raw.trim())));
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part after the `@`.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = ValueError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_lowercases() {
+        let email = EmailAddress::parse("  Ada.Lovelace@Example.ORG ").unwrap();
+        assert_eq!(email.as_str(), "ada.lovelace@example.org");
+        assert_eq!(email.domain(), "example.org");
+    }
+
+    #[test]
+    fn rejects_invalid_addresses() {
+        for bad in ["", "   ", "plainaddress", "@example.org", "ada@", "ada@@example.org", "ada lovelace@example.org"] {
+            let err = EmailAddress::parse(bad).unwrap_err();
+            assert_eq!(err.field, "email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        assert!(serde_json::from_str::<EmailAddress>("\"not-an-email\"").is_err());
+        let email: EmailAddress = serde_json::from_str("\"A@B.CO\"").unwrap();
+        assert_eq!(email.as_str(), "a@b.co");
+    }
+}

@@ -1,0 +1,1 @@
+//! In-memory fakes and fixtures for tests (feature `test-util`).
