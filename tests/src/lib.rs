@@ -88,7 +88,7 @@ fn test_slug() -> String {
 /// named `<name>::sqlite` and `<name>::postgres`. The body is a function taking `&TestDb`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($name:ident, $body:path) => {
+    ($name:ident, $body:ident) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() {

@@ -1,1 +1,85 @@
+//! Users: people who sign in (identities from the external identity provider). Users are global;
+//! what a user may do in an organization comes from their `staff` membership.
 
+use async_trait::async_trait;
+
+use crate::shared::{EmailAddress, RepoError, Timestamp, UserId, ValueError, optional_text, required_text};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    /// The identity provider's subject (`sub`).
+    pub clerk_id: String,
+    pub email: EmailAddress,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email_signature: Option<String>,
+    /// Context about the user that AI features may use.
+    pub personal_memory: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    pub clerk_id: String,
+    pub email: EmailAddress,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl NewUser {
+    pub fn new(clerk_id: &str, email: EmailAddress, first_name: Option<&str>, last_name: Option<&str>) -> Result<Self, ValueError> {
+        Ok(Self {
+            clerk_id: required_text("clerk_id", clerk_id, 200)?,
+            email,
+            first_name: optional_text("first_name", first_name, 200)?,
+            last_name: optional_text("last_name", last_name, 200)?,
+        })
+    }
+}
+
+/// Changes to a user: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserPatch {
+    pub email: Option<EmailAddress>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub email_signature: Option<Option<String>>,
+    pub personal_memory: Option<Option<String>>,
+}
+
+impl User {
+    pub fn apply(&mut self, patch: UserPatch) -> Result<(), ValueError> {
+        if let Some(v) = patch.email {
+            self.email = v;
+        }
+        if let Some(v) = patch.first_name {
+            self.first_name = optional_text("first_name", v.as_deref(), 200)?;
+        }
+        if let Some(v) = patch.last_name {
+            self.last_name = optional_text("last_name", v.as_deref(), 200)?;
+        }
+        if let Some(v) = patch.email_signature {
+            self.email_signature = optional_text("email_signature", v.as_deref(), 10_000)?;
+        }
+        if let Some(v) = patch.personal_memory {
+            self.personal_memory = optional_text("personal_memory", v.as_deref(), 10_000)?;
+        }
+        Ok(())
+    }
+}
+
+/// Users are not tenant data, so this port takes no scope; callers reach users of an
+/// organization through its staff.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Fails with `Conflict` when the clerk id is taken.
+    async fn create(&self, user: NewUser) -> Result<User, RepoError>;
+    async fn get(&self, id: UserId) -> Result<Option<User>, RepoError>;
+    async fn find_by_clerk_id(&self, clerk_id: &str) -> Result<Option<User>, RepoError>;
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepoError>;
+    /// Fails with `NotFound` when the user does not exist.
+    async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError>;
+}

@@ -1,1 +1,14 @@
+//! Givance adapters: the SeaORM repositories behind the domain's ports, database connection
+//! and migration, and (later) mailers, LLM clients and the rest of the outbound world.
 
+mod convert;
+pub mod db;
+mod entities;
+mod error;
+mod money;
+mod page;
+pub mod repositories;
+mod scoped;
+pub mod wiring;
+
+pub use wiring::Repositories;

@@ -39,6 +39,13 @@ impl fmt::Display for EmailAddress {
     }
 }
 
+impl std::str::FromStr for EmailAddress {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for EmailAddress {
     type Error = ValueError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

@@ -34,6 +34,10 @@ pub enum RepoError {
     /// The operation is refused because other rows still depend on this one.
     #[error("still referenced: {0}")]
     InUse(String),
+    /// The input was refused by a domain rule checked while writing (a patch applied to the
+    /// stored row, for instance).
+    #[error("invalid input: {0}")]
+    Invalid(#[source] ValueError),
     /// A stored row could not be turned back into a valid domain value.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -42,6 +46,8 @@ pub enum RepoError {
     Unavailable(#[source] BoxError),
 }
 
+/// Reading: a stored value that no longer parses is corrupt data, not bad input. Input
+/// validation maps explicitly with `RepoError::Invalid`.
 impl From<ValueError> for RepoError {
     fn from(err: ValueError) -> Self {
         RepoError::Corrupt(err.to_string())

@@ -42,6 +42,13 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
+impl std::str::FromStr for PhoneNumber {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for PhoneNumber {
     type Error = ValueError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

@@ -31,6 +31,13 @@ impl fmt::Display for WebUrl {
     }
 }
 
+impl std::str::FromStr for WebUrl {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for WebUrl {
     type Error = ValueError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

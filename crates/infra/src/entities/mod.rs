@@ -1,0 +1,10 @@
+//! SeaORM entities, one module per table. They never leave this crate: repositories map them
+//! to domain entities. Column types follow docs/decisions/0002 (arrays as JSON arrays, INET as
+//! text, timestamps as timestamptz / RFC 3339 text).
+
+pub(crate) mod donation;
+pub(crate) mod donor;
+pub(crate) mod organization;
+pub(crate) mod project;
+pub(crate) mod staff;
+pub(crate) mod user;

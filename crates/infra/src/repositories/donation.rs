@@ -1,0 +1,167 @@
+use async_trait::async_trait;
+use givance_domain::donation::{
+    CurrencyTotal, Donation, DonationFilter, DonationPatch, DonationRepository, NewDonation, PaymentMethod, Recurrence,
+    RecurringFrequency,
+};
+use givance_domain::shared::time::now;
+use givance_domain::{Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select,
+};
+
+use crate::convert::{parse_optional, required_timestamp};
+use crate::entities::donation::{self, Column, Entity};
+use crate::error::{delete_err, require_row, write_err};
+use crate::money::{cents_to_decimal, stored_amount, sum_cents};
+use crate::page::fetch_page;
+use crate::scoped::{scoped, scoped_by_id, scoped_delete, scoped_update};
+
+pub struct SeaDonationRepository {
+    conn: DatabaseConnection,
+}
+
+impl SeaDonationRepository {
+    pub fn new(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+}
+
+fn filtered(scope: &OrgScope, filter: &DonationFilter) -> Select<Entity> {
+    let mut select = scoped::<Entity>(scope);
+    if let Some(donor) = filter.donor_id {
+        select = select.filter(Column::DonorId.eq(donor.into_uuid()));
+    }
+    if let Some(project) = filter.project_id {
+        select = select.filter(Column::ProjectId.eq(project.into_uuid()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(Column::Date.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(Column::Date.lte(to));
+    }
+    select
+}
+
+fn to_domain(m: donation::Model) -> Result<Donation, RepoError> {
+    let currency = parse_optional::<Currency>(m.currency)?.unwrap_or_default();
+    let frequency = parse_optional::<RecurringFrequency>(m.recurring_frequency)?;
+    Ok(Donation {
+        id: DonationId::from_uuid(m.id),
+        donor_id: DonorId::from_uuid(m.donor_id),
+        project_id: m.project_id.map(ProjectId::from_uuid),
+        amount: Money::new(stored_amount(m.amount), currency)?,
+        date: m.date,
+        payment_method: parse_optional::<PaymentMethod>(m.payment_method)?,
+        reference_number: m.reference_number,
+        notes: m.notes,
+        recurrence: Recurrence::from_parts(m.is_recurring.unwrap_or(false), frequency)?,
+        tax_deductible: m.tax_deductible.unwrap_or(true),
+        receipt_sent: m.receipt_sent.unwrap_or(false) || m.receipt_sent_date.is_some(),
+        receipt_sent_date: m.receipt_sent_date,
+        created_at: required_timestamp("created_at", m.created_at)?,
+        updated_at: required_timestamp("updated_at", m.updated_at)?,
+    })
+}
+
+fn to_row(d: &Donation) -> donation::ActiveModel {
+    donation::ActiveModel {
+        donor_id: Set(d.donor_id.into_uuid()),
+        project_id: Set(d.project_id.map(ProjectId::into_uuid)),
+        amount: Set(d.amount.amount()),
+        currency: Set(Some(d.amount.currency().code().to_owned())),
+        date: Set(d.date),
+        payment_method: Set(d.payment_method.map(|m| m.as_str().to_owned())),
+        reference_number: Set(d.reference_number.clone()),
+        notes: Set(d.notes.clone()),
+        is_recurring: Set(Some(d.recurrence.is_recurring())),
+        recurring_frequency: Set(d.recurrence.frequency().map(|f| f.as_str().to_owned())),
+        tax_deductible: Set(Some(d.tax_deductible)),
+        receipt_sent: Set(Some(d.receipt_sent)),
+        receipt_sent_date: Set(d.receipt_sent_date),
+        updated_at: Set(Some(d.updated_at)),
+        ..Default::default()
+    }
+}
+
+#[async_trait]
+impl DonationRepository for SeaDonationRepository {
+    async fn create(&self, scope: &OrgScope, new: NewDonation) -> Result<Donation, RepoError> {
+        new.validate().map_err(RepoError::Invalid)?;
+        let at = now();
+        let donation = Donation {
+            id: DonationId::new(),
+            donor_id: new.donor_id,
+            project_id: new.project_id,
+            amount: new.amount,
+            date: new.date,
+            payment_method: new.payment_method,
+            reference_number: new.reference_number,
+            notes: new.notes,
+            recurrence: new.recurrence,
+            tax_deductible: new.tax_deductible,
+            receipt_sent: false,
+            receipt_sent_date: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let row = donation::ActiveModel {
+            id: Set(donation.id.into_uuid()),
+            organization_id: Set(scope.org().into_uuid()),
+            created_at: Set(Some(at)),
+            ..to_row(&donation)
+        };
+        // The composite foreign keys refuse a donor or project of another organization.
+        Entity::insert(row).exec_without_returning(&self.conn).await.map_err(write_err)?;
+        Ok(donation)
+    }
+
+    async fn get(&self, scope: &OrgScope, id: DonationId) -> Result<Option<Donation>, RepoError> {
+        scoped_by_id::<Entity>(scope, id.into_uuid()).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
+    }
+
+    async fn list(&self, scope: &OrgScope, filter: DonationFilter, request: PageRequest) -> Result<Page<Donation>, RepoError> {
+        fetch_page(&self.conn, filtered(scope, &filter), Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id))
+            .await?
+            .try_map(to_domain)
+    }
+
+    async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError> {
+        let mut donation = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
+        donation.apply(patch).map_err(RepoError::Invalid)?;
+        donation.updated_at = now();
+        let result =
+            scoped_update::<Entity>(scope, id.into_uuid()).set(to_row(&donation)).exec(&self.conn).await.map_err(write_err)?;
+        require_row(result.rows_affected)?;
+        Ok(donation)
+    }
+
+    async fn delete(&self, scope: &OrgScope, id: DonationId) -> Result<(), RepoError> {
+        let result = scoped_delete::<Entity>(scope, id.into_uuid()).exec(&self.conn).await.map_err(delete_err)?;
+        require_row(result.rows_affected)
+    }
+
+    async fn totals(&self, scope: &OrgScope, filter: DonationFilter) -> Result<Vec<CurrencyTotal>, RepoError> {
+        let backend = self.conn.get_database_backend();
+        let rows: Vec<(Option<String>, i64, i64)> = filtered(scope, &filter)
+            .select_only()
+            .column(Column::Currency)
+            .column_as(sum_cents(backend, "donations", Column::Amount), "total_cents")
+            .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "gift_count")
+            .group_by(Column::Currency)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(write_err)?;
+        rows.into_iter()
+            .map(|(currency, cents, count)| {
+                Ok(CurrencyTotal {
+                    currency: parse_optional::<Currency>(currency)?.unwrap_or_default(),
+                    total: cents_to_decimal(cents),
+                    count: u64::try_from(count).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,16 @@
+//! SeaORM implementations of the domain's repository ports, one module per aggregate. Each
+//! maps rows to domain entities (`to_domain`) and domain entities to rows (`to_row`) itself.
+
+mod donation;
+mod donor;
+mod organization;
+mod project;
+mod staff;
+mod user;
+
+pub use donation::SeaDonationRepository;
+pub use donor::SeaDonorRepository;
+pub use organization::SeaOrganizationRepository;
+pub use project::SeaProjectRepository;
+pub use staff::SeaStaffRepository;
+pub use user::SeaUserRepository;

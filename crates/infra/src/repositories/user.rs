@@ -1,0 +1,97 @@
+use async_trait::async_trait;
+use givance_domain::shared::time::now;
+use givance_domain::user::{NewUser, User, UserPatch, UserRepository};
+use givance_domain::{EmailAddress, RepoError, UserId};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::convert::required_timestamp;
+use crate::entities::user::{self, Column, Entity};
+use crate::error::{require_row, write_err};
+
+pub struct SeaUserRepository {
+    conn: DatabaseConnection,
+}
+
+impl SeaUserRepository {
+    pub fn new(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+
+    async fn find_one(&self, column: Column, value: sea_orm::Value) -> Result<Option<User>, RepoError> {
+        Entity::find().filter(column.eq(value)).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
+    }
+}
+
+fn to_domain(m: user::Model) -> Result<User, RepoError> {
+    Ok(User {
+        id: UserId::from_uuid(m.id),
+        clerk_id: m.clerk_id,
+        email: EmailAddress::parse(&m.email)?,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        email_signature: m.email_signature,
+        personal_memory: m.personal_memory,
+        created_at: required_timestamp("created_at", m.created_at)?,
+        updated_at: required_timestamp("updated_at", m.updated_at)?,
+    })
+}
+
+fn to_row(u: &User) -> user::ActiveModel {
+    user::ActiveModel {
+        clerk_id: Set(u.clerk_id.clone()),
+        email: Set(u.email.as_str().to_owned()),
+        first_name: Set(u.first_name.clone()),
+        last_name: Set(u.last_name.clone()),
+        email_signature: Set(u.email_signature.clone()),
+        personal_memory: Set(u.personal_memory.clone()),
+        updated_at: Set(Some(u.updated_at)),
+        ..Default::default()
+    }
+}
+
+#[async_trait]
+impl UserRepository for SeaUserRepository {
+    async fn create(&self, new: NewUser) -> Result<User, RepoError> {
+        let at = now();
+        let user = User {
+            id: UserId::new(),
+            clerk_id: new.clerk_id,
+            email: new.email,
+            first_name: new.first_name,
+            last_name: new.last_name,
+            email_signature: None,
+            personal_memory: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let row = user::ActiveModel { id: Set(user.id.into_uuid()), created_at: Set(Some(at)), ..to_row(&user) };
+        Entity::insert(row).exec_without_returning(&self.conn).await.map_err(write_err)?;
+        Ok(user)
+    }
+
+    async fn get(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        self.find_one(Column::Id, id.into_uuid().into()).await
+    }
+
+    async fn find_by_clerk_id(&self, clerk_id: &str) -> Result<Option<User>, RepoError> {
+        self.find_one(Column::ClerkId, clerk_id.into()).await
+    }
+
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepoError> {
+        self.find_one(Column::Email, email.as_str().into()).await
+    }
+
+    async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError> {
+        let mut user = self.get(id).await?.ok_or(RepoError::NotFound)?;
+        user.apply(patch).map_err(RepoError::Invalid)?;
+        user.updated_at = now();
+        let result = Entity::update_many()
+            .filter(Column::Id.eq(id.into_uuid()))
+            .set(to_row(&user))
+            .exec(&self.conn)
+            .await
+            .map_err(write_err)?;
+        require_row(result.rows_affected)?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,147 @@
+use givance_domain::donation::DonationFilter;
+use givance_domain::donor::{Address, DonorPatch, DonorType, Household, NewDonor, Spouse};
+use givance_domain::{CountryCode, DonorId, EmailAddress, PageRequest, PhoneNumber, RepoError};
+use givance_tests::{TestDb, on_both_backends};
+
+use crate::fixtures::{donor, gift, org, repos};
+
+fn couple() -> NewDonor {
+    let spouse = Spouse {
+        first_name: Some("Grace".into()),
+        last_name: Some("Hopper".into()),
+        email: Some(EmailAddress::parse("grace@example.org").unwrap()),
+    };
+    let mut new = NewDonor::couple(Some("Ada"), Some("Lovelace"), spouse).unwrap();
+    new.external_id = Some("crm-1".into());
+    new.email = Some(EmailAddress::parse("ADA@example.org").unwrap());
+    new.phone = Some(PhoneNumber::parse("+1 415 555 2671").unwrap());
+    new.address = Address {
+        street: Some("1 Main St".into()),
+        city: Some("Springfield".into()),
+        state: Some("IL".into()),
+        zip: Some("62701".into()),
+        country: Some(CountryCode::US),
+    };
+    new.journey_stage = Some("prospect".into());
+    new.notes = Some("Met at the gala".into());
+    new.tags = vec!["major".into(), "board".into()];
+    new.custom_fields = Some(serde_json::json!({"shirt": "M"}));
+    new
+}
+
+async fn create_read_update(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let created = repos.donors.create(&scope, couple()).await.unwrap();
+    let read = repos.donors.get(&scope, created.id).await.unwrap().unwrap();
+    assert_eq!(read, created, "every field survives the round trip");
+    assert_eq!(read.household.donor_type(), DonorType::Couple);
+    assert_eq!(read.email.as_ref().unwrap().as_str(), "ada@example.org");
+    assert_eq!(read.tags, vec!["major".to_owned(), "board".to_owned()]);
+    assert_eq!(repos.donors.find_by_external_id(&scope, "crm-1").await.unwrap().unwrap().id, created.id);
+
+    let patch = DonorPatch {
+        household: Some(Household::Individual),
+        phone: Some(None),
+        notes: Some(None),
+        tags: Some(vec!["lapsed".into()]),
+        journey_stage: Some(Some("engaged".into())),
+        ..DonorPatch::default()
+    };
+    let updated = repos.donors.update(&scope, created.id, patch).await.unwrap();
+    assert_eq!(repos.donors.get(&scope, created.id).await.unwrap().unwrap(), updated);
+    assert_eq!(updated.household, Household::Individual);
+    assert_eq!(updated.phone, None);
+    assert_eq!(updated.notes, None);
+    assert_eq!(updated.tags, vec!["lapsed".to_owned()]);
+    assert_eq!(updated.first_name.as_deref(), Some("Ada"), "fields not in the patch are kept");
+    assert!(updated.updated_at >= created.updated_at);
+
+    let too_long = DonorPatch { first_name: Some(Some("x".repeat(201))), ..DonorPatch::default() };
+    assert!(matches!(repos.donors.update(&scope, created.id, too_long).await, Err(RepoError::Invalid(_))));
+    assert_eq!(repos.donors.get(&scope, created.id).await.unwrap().unwrap(), updated, "a refused patch stores nothing");
+}
+on_both_backends!(donor_create_read_update, create_read_update);
+
+async fn soft_delete_restore_and_hard_delete(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let id = donor(&repos, &scope, "Ada").await;
+    let kept = donor(&repos, &scope, "Kept").await;
+    repos.donations.create(&scope, gift(id, "10.00")).await.unwrap();
+
+    repos.donors.soft_delete(&scope, id).await.unwrap();
+    assert!(repos.donors.get(&scope, id).await.unwrap().is_none());
+    let active = repos.donors.list(&scope, PageRequest::default()).await.unwrap();
+    assert_eq!(active.items.iter().map(|d| d.id).collect::<Vec<_>>(), vec![kept]);
+    let deleted = repos.donors.list_deleted(&scope, PageRequest::default()).await.unwrap();
+    assert_eq!(deleted.items.len(), 1);
+    assert!(deleted.items[0].is_deleted());
+    assert!(matches!(repos.donors.soft_delete(&scope, id).await, Err(RepoError::NotFound)), "already deleted");
+    let filter = DonationFilter { donor_id: Some(id), ..DonationFilter::default() };
+    assert_eq!(repos.donations.totals(&scope, filter.clone()).await.unwrap()[0].count, 1, "history is kept");
+
+    let restored = repos.donors.restore(&scope, id).await.unwrap();
+    assert!(!restored.is_deleted());
+    assert!(matches!(repos.donors.restore(&scope, id).await, Err(RepoError::NotFound)), "not deleted");
+
+    repos.donors.hard_delete(&scope, id).await.unwrap();
+    assert!(repos.donors.get(&scope, id).await.unwrap().is_none());
+    assert!(repos.donations.totals(&scope, filter).await.unwrap().is_empty(), "donations cascade");
+    assert!(matches!(repos.donors.hard_delete(&scope, id).await, Err(RepoError::NotFound)));
+}
+on_both_backends!(donor_soft_delete_restore, soft_delete_restore_and_hard_delete);
+
+async fn external_ids_are_unique_per_organization(db: &TestDb) {
+    let repos = repos(db);
+    let a = org(&repos, "alpha").await;
+    let b = org(&repos, "beta").await;
+    repos.donors.create(&a, couple()).await.unwrap();
+    match repos.donors.create(&a, couple()).await {
+        Err(RepoError::Conflict { constraint }) => assert_eq!(constraint, "uq_donors_org_external_id"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    repos.donors.create(&b, couple()).await.expect("another organization may use the same external id");
+}
+on_both_backends!(donor_external_id_conflict, external_ids_are_unique_per_organization);
+
+async fn pages_are_newest_first_and_complete(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(donor(&repos, &scope, &format!("Donor {n}")).await);
+    }
+    ids.reverse();
+    let mut seen: Vec<DonorId> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = repos.donors.list(&scope, PageRequest::new(Some(3), cursor)).await.unwrap();
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|d| d.id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(givance_domain::Cursor::decode(&next).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+}
+on_both_backends!(donor_keyset_pages, pages_are_newest_first_and_complete);
+
+async fn other_organizations_see_nothing(db: &TestDb) {
+    let repos = repos(db);
+    let a = org(&repos, "alpha").await;
+    let b = org(&repos, "beta").await;
+    let created = repos.donors.create(&a, couple()).await.unwrap();
+
+    assert!(repos.donors.get(&b, created.id).await.unwrap().is_none());
+    assert!(repos.donors.find_by_external_id(&b, "crm-1").await.unwrap().is_none());
+    assert!(repos.donors.list(&b, PageRequest::default()).await.unwrap().items.is_empty());
+    let patch = DonorPatch { first_name: Some(Some("Mallory".into())), ..DonorPatch::default() };
+    assert!(matches!(repos.donors.update(&b, created.id, patch).await, Err(RepoError::NotFound)));
+    assert!(matches!(repos.donors.soft_delete(&b, created.id).await, Err(RepoError::NotFound)));
+    assert!(matches!(repos.donors.restore(&b, created.id).await, Err(RepoError::NotFound)));
+    assert!(matches!(repos.donors.hard_delete(&b, created.id).await, Err(RepoError::NotFound)));
+    assert_eq!(repos.donors.get(&a, created.id).await.unwrap().unwrap(), created, "org A's donor is unchanged");
+}
+on_both_backends!(donor_isolation, other_organizations_see_nothing);

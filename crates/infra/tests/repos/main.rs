@@ -1,0 +1,11 @@
+//! Repository tests against real databases: every test runs on SQLite and on PostgreSQL, each
+//! on a database of its own (see the givance-tests harness).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod donations;
+mod donors;
+mod fixtures;
+mod organizations;
+mod projects;
+mod staff;
+mod users;
