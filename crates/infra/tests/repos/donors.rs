@@ -145,3 +145,11 @@ async fn other_organizations_see_nothing(db: &TestDb) {
     assert_eq!(repos.donors.get(&a, created.id).await.unwrap().unwrap(), created, "org A's donor is unchanged");
 }
 on_both_backends!(donor_isolation, other_organizations_see_nothing);
+
+async fn meets_the_donor_repository_contract(db: &TestDb) {
+    let repos = repos(db);
+    let a = org(&repos, "alpha").await;
+    let b = org(&repos, "beta").await;
+    givance_domain::testing::donor_repository_contract(repos.donors.as_ref(), &a, &b).await;
+}
+on_both_backends!(donor_contract, meets_the_donor_repository_contract);
