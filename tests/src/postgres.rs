@@ -8,7 +8,7 @@ use crate::{Guard, TestDb, test_slug};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Serialises template creation across test processes (nextest runs one process per test).
-const TEMPLATE_LOCK: i64 = 0x6769_7661_6e63_65; // "givance"
+const TEMPLATE_LOCK: i64 = 0x0067_6976_616e_6365; // "givance"
 
 /// The maintenance database URL the harness creates test databases from.
 pub fn postgres_admin_url() -> String {

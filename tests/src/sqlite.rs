@@ -11,11 +11,11 @@ pub(crate) struct SqliteGuard {
 
 impl Drop for SqliteGuard {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                let kept = dir.keep();
-                eprintln!("test failed: its SQLite database is kept in {}", kept.display());
-            }
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            let kept = dir.keep();
+            eprintln!("test failed: its SQLite database is kept in {}", kept.display());
         }
     }
 }

@@ -60,9 +60,9 @@ fn constraint_name(message: &str) -> String {
 
 /// SQLite's column lists for the unique constraints the application reports by name.
 const SQLITE_UNIQUE_NAMES: &[(&str, &str)] = &[
-    ("users.clerk_id", "users_clerk_id_key"),
-    ("organizations.clerk_id", "organizations_clerk_id_key"),
-    ("organizations.slug", "organizations_slug_key"),
+    ("users.clerk_id", "uq_users_clerk_id"),
+    ("organizations.clerk_id", "uq_organizations_clerk_id"),
+    ("organizations.slug", "uq_organizations_slug"),
     ("donors.organization_id, donors.external_id", "uq_donors_org_external_id"),
     ("staff.organization_id, staff.user_id", "uq_staff_org_user"),
 ];

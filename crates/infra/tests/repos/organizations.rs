@@ -39,7 +39,7 @@ async fn duplicate_slug_is_a_conflict(db: &TestDb) {
     org(&repos, "hope").await;
     let again = NewOrganization::new("clerk_other", "Other", Slug::parse("hope").unwrap()).unwrap();
     match repos.organizations.create(again).await {
-        Err(RepoError::Conflict { constraint }) => assert!(constraint.contains("slug"), "{constraint}"),
+        Err(RepoError::Conflict { constraint }) => assert_eq!(constraint, "uq_organizations_slug"),
         other => panic!("expected a conflict, got {other:?}"),
     }
 }

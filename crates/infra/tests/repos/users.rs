@@ -34,7 +34,7 @@ async fn duplicate_clerk_id_is_a_conflict(db: &TestDb) {
     let repos = repos(db);
     repos.users.create(new_user("user_1", "a@example.org")).await.unwrap();
     match repos.users.create(new_user("user_1", "b@example.org")).await {
-        Err(RepoError::Conflict { constraint }) => assert!(constraint.contains("clerk_id"), "{constraint}"),
+        Err(RepoError::Conflict { constraint }) => assert_eq!(constraint, "uq_users_clerk_id"),
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
