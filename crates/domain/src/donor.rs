@@ -91,6 +91,29 @@ pub struct Donor {
 }
 
 impl Donor {
+    /// A new donor from a create command, with a fresh id, created and updated `at`.
+    pub fn register(new: NewDonor, at: Timestamp) -> Donor {
+        Donor {
+            id: DonorId::new(),
+            external_id: new.external_id,
+            household: new.household,
+            first_name: new.first_name,
+            last_name: new.last_name,
+            email: new.email,
+            phone: new.phone,
+            address: new.address,
+            journey_stage: new.journey_stage,
+            ai_classification: None,
+            last_contact_date: None,
+            notes: new.notes,
+            tags: new.tags,
+            custom_fields: new.custom_fields,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        }
+    }
+
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
     }

@@ -68,25 +68,7 @@ impl DonorRepository for InMemoryDonorRepository {
                 return Err(RepoError::Conflict { constraint: "uq_donors_org_external_id".to_owned() });
             }
             let at = now();
-            let donor = Donor {
-                id: DonorId::new(),
-                external_id: new.external_id,
-                household: new.household,
-                first_name: new.first_name,
-                last_name: new.last_name,
-                email: new.email,
-                phone: new.phone,
-                address: new.address,
-                journey_stage: new.journey_stage,
-                ai_classification: None,
-                last_contact_date: None,
-                notes: new.notes,
-                tags: new.tags,
-                custom_fields: new.custom_fields,
-                created_at: at,
-                updated_at: at,
-                deleted_at: None,
-            };
+            let donor = Donor::register(new, at);
             rows.push((scope.org(), donor.clone()));
             Ok(donor)
         })

@@ -108,25 +108,7 @@ impl DonorRepository for SeaDonorRepository {
     async fn create(&self, scope: &OrgScope, new: NewDonor) -> Result<Donor, RepoError> {
         new.validate().map_err(RepoError::Invalid)?;
         let at = now();
-        let donor = Donor {
-            id: DonorId::new(),
-            external_id: new.external_id,
-            household: new.household,
-            first_name: new.first_name,
-            last_name: new.last_name,
-            email: new.email,
-            phone: new.phone,
-            address: new.address,
-            journey_stage: new.journey_stage,
-            ai_classification: None,
-            last_contact_date: None,
-            notes: new.notes,
-            tags: new.tags,
-            custom_fields: new.custom_fields,
-            created_at: at,
-            updated_at: at,
-            deleted_at: None,
-        };
+        let donor = Donor::register(new, at);
         let row = donor::ActiveModel {
             id: Set(donor.id.into_uuid()),
             organization_id: Set(scope.org().into_uuid()),
