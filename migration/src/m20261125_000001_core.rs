@@ -4,8 +4,7 @@ use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
 use crate::schema::{
-    TableSpec, boolean, create_all, date, decimal, drop_all, json_array, jsonb, table, text,
-    timestamp, uuid,
+    TableSpec, boolean, create_all, date, decimal, drop_all, json_array, jsonb, table, text, timestamp, uuid,
 };
 
 #[derive(DeriveMigrationName)]
@@ -27,14 +26,7 @@ impl MigrationTrait for Migration {
 }
 
 fn tables() -> Vec<TableSpec> {
-    vec![
-        users(),
-        organizations(),
-        staff(),
-        donors(),
-        projects(),
-        donations(),
-    ]
+    vec![users(), organizations(), staff(), donors(), projects(), donations()]
 }
 
 /// Global (not tenant-scoped): a person who signs in; staff rows tie users to organizations.
@@ -91,12 +83,7 @@ fn donors() -> TableSpec {
         .id()
         .organization()
         .col("external_id", text())
-        .col(
-            "donor_type",
-            text()
-                .one_of(&["individual", "couple"])
-                .default_text("individual"),
-        )
+        .col("donor_type", text().one_of(&["individual", "couple"]).default_text("individual"))
         .col("first_name", text())
         .col("last_name", text())
         .col("email", text())
@@ -123,10 +110,7 @@ fn donors() -> TableSpec {
             "COALESCE(donor_type, 'individual') = 'couple' OR \
              (spouse_first_name IS NULL AND spouse_last_name IS NULL AND spouse_email IS NULL)",
         )
-        .unique(
-            "uq_donors_org_external_id",
-            &["organization_id", "external_id"],
-        )
+        .unique("uq_donors_org_external_id", &["organization_id", "external_id"])
         .tenant_parent()
         .index("idx_donors_org_email", &["organization_id", "email"])
         .index("idx_donors_journey", &["organization_id", "journey_stage"])
@@ -143,12 +127,7 @@ fn projects() -> TableSpec {
         .col("target_amount", decimal(12, 2))
         .col("start_date", date())
         .col("end_date", date())
-        .col(
-            "status",
-            text()
-                .one_of(&["draft", "active", "completed", "cancelled"])
-                .default_text("draft"),
-        )
+        .col("status", text().one_of(&["draft", "active", "completed", "cancelled"]).default_text("draft"))
         .col("settings", jsonb())
         .timestamps()
         .tenant_parent()
@@ -164,10 +143,7 @@ fn donations() -> TableSpec {
         .col("amount", decimal(12, 2).not_null())
         .col("currency", text().default_text("USD"))
         .col("date", date().not_null())
-        .col(
-            "payment_method",
-            text().one_of(&["cash", "check", "credit_card", "wire", "crypto", "other"]),
-        )
+        .col("payment_method", text().one_of(&["cash", "check", "credit_card", "wire", "crypto", "other"]))
         .col("reference_number", text())
         .col("notes", text())
         .col("is_recurring", boolean().default_bool(false))

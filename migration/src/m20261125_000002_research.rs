@@ -3,9 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::Cascade;
-use crate::schema::{
-    TableSpec, create_all, drop_all, integer, json_array, jsonb, table, text, uuid,
-};
+use crate::schema::{TableSpec, create_all, drop_all, integer, json_array, jsonb, table, text, uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -34,18 +32,8 @@ fn person_research() -> TableSpec {
         .id()
         .organization()
         .col("donor_id", uuid().not_null())
-        .col(
-            "status",
-            text()
-                .not_null()
-                .one_of(&["pending", "searching", "analyzing", "completed", "failed"]),
-        )
-        .col(
-            "research_type",
-            text()
-                .one_of(&["basic", "standard", "comprehensive"])
-                .default_text("standard"),
-        )
+        .col("status", text().not_null().one_of(&["pending", "searching", "analyzing", "completed", "failed"]))
+        .col("research_type", text().one_of(&["basic", "standard", "comprehensive"]).default_text("standard"))
         .col("search_queries", jsonb())
         .col("search_results", jsonb())
         .col("summary", text())
@@ -54,10 +42,7 @@ fn person_research() -> TableSpec {
         .col("employer", text())
         .col("job_title", text())
         .col("interests", json_array())
-        .col(
-            "giving_capacity",
-            text().one_of(&["low", "medium", "high", "major"]),
-        )
+        .col("giving_capacity", text().one_of(&["low", "medium", "high", "major"]))
         .col("data", jsonb())
         .col("sources", jsonb())
         .col("ai_model", text())

@@ -5,8 +5,7 @@ use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
 use crate::schema::{
-    TableSpec, boolean, create_all, drop_all, integer, json_array, jsonb, table, text, timestamp,
-    uuid,
+    TableSpec, boolean, create_all, drop_all, integer, json_array, jsonb, table, text, timestamp, uuid,
 };
 
 #[derive(DeriveMigrationName)]
@@ -28,12 +27,7 @@ impl MigrationTrait for Migration {
 }
 
 fn tables() -> Vec<TableSpec> {
-    vec![
-        email_generation_sessions(),
-        generated_emails(),
-        email_schedule_config(),
-        email_send_jobs(),
-    ]
+    vec![email_generation_sessions(), generated_emails(), email_schedule_config(), email_send_jobs()]
 }
 
 fn email_generation_sessions() -> TableSpec {
@@ -42,12 +36,7 @@ fn email_generation_sessions() -> TableSpec {
         .organization()
         .col("name", text().not_null())
         .col("description", text())
-        .col(
-            "status",
-            text()
-                .not_null()
-                .one_of(&["configuring", "generating", "completed", "cancelled"]),
-        )
+        .col("status", text().not_null().one_of(&["configuring", "generating", "completed", "cancelled"]))
         .col("instructions", text())
         .col("donor_selection", jsonb())
         .col("selected_donor_ids", json_array())
@@ -73,12 +62,7 @@ fn generated_emails() -> TableSpec {
         .col("body_plain", text().not_null())
         .col("body_html", text().not_null())
         .col("structured_content", jsonb())
-        .col(
-            "status",
-            text()
-                .one_of(&["draft", "approved", "scheduled", "sent", "failed"])
-                .default_text("draft"),
-        )
+        .col("status", text().one_of(&["draft", "approved", "scheduled", "sent", "failed"]).default_text("draft"))
         .col("sent_at", timestamp())
         .col("scheduled_for", timestamp())
         .col("sent_by_staff_id", uuid())
@@ -121,10 +105,7 @@ fn email_schedule_config() -> TableSpec {
         .col("paused_at", timestamp())
         .timestamps()
         .tenant_fk("session_id", "email_generation_sessions", Cascade)
-        .unique(
-            "uq_email_schedule_config_org_session",
-            &["organization_id", "session_id"],
-        )
+        .unique("uq_email_schedule_config_org_session", &["organization_id", "session_id"])
         .index("idx_schedule_config_session", &["session_id"])
 }
 
@@ -135,22 +116,14 @@ fn email_send_jobs() -> TableSpec {
         .col("email_id", uuid().not_null())
         .col("scheduled_for", timestamp().not_null())
         .col("timezone", text().not_null())
-        .col(
-            "status",
-            text()
-                .one_of(&["pending", "processing", "sent", "failed", "cancelled"])
-                .default_text("pending"),
-        )
+        .col("status", text().one_of(&["pending", "processing", "sent", "failed", "cancelled"]).default_text("pending"))
         .col("attempts", integer().default_int(0))
         .col("last_attempt_at", timestamp())
         .col("sent_at", timestamp())
         .col("error_message", text())
         .timestamps()
         .tenant_fk("email_id", "generated_emails", Cascade)
-        .index(
-            "idx_send_jobs_scheduled",
-            &["organization_id", "scheduled_for"],
-        )
+        .index("idx_send_jobs_scheduled", &["organization_id", "scheduled_for"])
         .index("idx_send_jobs_status", &["organization_id", "status"])
         .index("idx_send_jobs_email", &["email_id"])
 }

@@ -4,9 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::Cascade;
-use crate::schema::{
-    TableSpec, create_all, drop_all, inet, integer, jsonb, table, text, timestamp, uuid,
-};
+use crate::schema::{TableSpec, create_all, drop_all, inet, integer, jsonb, table, text, timestamp, uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,12 +25,7 @@ impl MigrationTrait for Migration {
 }
 
 fn tables() -> Vec<TableSpec> {
-    vec![
-        email_trackers(),
-        link_trackers(),
-        email_opens(),
-        link_clicks(),
-    ]
+    vec![email_trackers(), link_trackers(), email_opens(), link_clicks()]
 }
 
 fn email_trackers() -> TableSpec {

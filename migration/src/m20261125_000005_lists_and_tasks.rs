@@ -4,8 +4,7 @@ use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
 use crate::schema::{
-    TableSpec, boolean, create_all, date, decimal, drop_all, integer, jsonb, table, text,
-    timestamp, uuid,
+    TableSpec, boolean, create_all, date, decimal, drop_all, integer, jsonb, table, text, timestamp, uuid,
 };
 
 #[derive(DeriveMigrationName)]
@@ -36,10 +35,7 @@ fn donor_lists() -> TableSpec {
         .organization()
         .col("name", text().not_null())
         .col("description", text())
-        .col(
-            "type",
-            text().one_of(&["static", "dynamic"]).default_text("static"),
-        )
+        .col("type", text().one_of(&["static", "dynamic"]).default_text("static"))
         .col("filters", jsonb())
         .col("donor_count", integer().default_int(0))
         .col("last_updated", timestamp().default_now())
@@ -68,25 +64,10 @@ fn todos() -> TableSpec {
         .organization()
         .col("title", text().not_null())
         .col("description", text())
-        .col(
-            "type",
-            text()
-                .one_of(&["call", "email", "meeting", "task", "follow_up"])
-                .default_text("task"),
-        )
+        .col("type", text().one_of(&["call", "email", "meeting", "task", "follow_up"]).default_text("task"))
         .col("due_date", date())
-        .col(
-            "priority",
-            text()
-                .one_of(&["low", "medium", "high"])
-                .default_text("medium"),
-        )
-        .col(
-            "status",
-            text()
-                .one_of(&["pending", "in_progress", "completed", "cancelled"])
-                .default_text("pending"),
-        )
+        .col("priority", text().one_of(&["low", "medium", "high"]).default_text("medium"))
+        .col("status", text().one_of(&["pending", "in_progress", "completed", "cancelled"]).default_text("pending"))
         .col("donor_id", uuid())
         .col("project_id", uuid())
         .col("assigned_to", uuid())

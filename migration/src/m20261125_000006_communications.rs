@@ -4,9 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
-use crate::schema::{
-    TableSpec, create_all, drop_all, json_array, jsonb, table, text, timestamp, uuid,
-};
+use crate::schema::{TableSpec, create_all, drop_all, json_array, jsonb, table, text, timestamp, uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,12 +25,7 @@ impl MigrationTrait for Migration {
 }
 
 fn tables() -> Vec<TableSpec> {
-    vec![
-        communication_threads(),
-        communications(),
-        communication_thread_staff(),
-        communication_thread_donors(),
-    ]
+    vec![communication_threads(), communications(), communication_thread_staff(), communication_thread_donors()]
 }
 
 fn communication_threads() -> TableSpec {
@@ -40,27 +33,14 @@ fn communication_threads() -> TableSpec {
         .id()
         .organization()
         .col("subject", text())
-        .col(
-            "channel",
-            text()
-                .one_of(&["email", "whatsapp", "phone", "in_person", "other"])
-                .default_text("email"),
-        )
-        .col(
-            "status",
-            text()
-                .one_of(&["active", "archived", "resolved"])
-                .default_text("active"),
-        )
+        .col("channel", text().one_of(&["email", "whatsapp", "phone", "in_person", "other"]).default_text("email"))
+        .col("status", text().one_of(&["active", "archived", "resolved"]).default_text("active"))
         .col("tags", json_array())
         .col("internal_notes", text())
         .timestamps()
         .tenant_parent()
         .index("idx_threads_org_status", &["organization_id", "status"])
-        .index(
-            "idx_threads_created",
-            &["organization_id", "created_at DESC"],
-        )
+        .index("idx_threads_created", &["organization_id", "created_at DESC"])
 }
 
 fn communications() -> TableSpec {
@@ -69,27 +49,14 @@ fn communications() -> TableSpec {
         .organization()
         .col("donor_id", uuid().not_null())
         .col("thread_id", uuid())
-        .col(
-            "channel",
-            text()
-                .not_null()
-                .one_of(&["email", "phone", "text", "whatsapp", "in_person", "mail"]),
-        )
-        .col(
-            "direction",
-            text().not_null().one_of(&["inbound", "outbound"]),
-        )
+        .col("channel", text().not_null().one_of(&["email", "phone", "text", "whatsapp", "in_person", "mail"]))
+        .col("direction", text().not_null().one_of(&["inbound", "outbound"]))
         .col("subject", text())
         .col("content", text().not_null())
         .col("staff_id", uuid())
         .col("from_address", text())
         .col("to_address", text())
-        .col(
-            "status",
-            text()
-                .one_of(&["draft", "scheduled", "sent", "delivered", "failed"])
-                .default_text("sent"),
-        )
+        .col("status", text().one_of(&["draft", "scheduled", "sent", "delivered", "failed"]).default_text("sent"))
         .col("scheduled_for", timestamp())
         .col("sent_at", timestamp())
         .col("metadata", jsonb())

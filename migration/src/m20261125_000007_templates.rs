@@ -3,9 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::Restrict;
-use crate::schema::{
-    TableSpec, boolean, create_all, drop_all, integer, json_array, table, text, timestamp, uuid,
-};
+use crate::schema::{TableSpec, boolean, create_all, drop_all, integer, json_array, table, text, timestamp, uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -45,9 +43,6 @@ fn templates() -> TableSpec {
         .col("is_active", boolean().default_bool(true))
         .timestamps()
         .fk("created_by", "users", Restrict)
-        .index(
-            "idx_templates_org_active",
-            &["organization_id", "is_active"],
-        )
+        .index("idx_templates_org_active", &["organization_id", "is_active"])
         .index("idx_templates_category", &["organization_id", "category"])
 }

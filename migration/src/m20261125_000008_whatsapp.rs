@@ -4,9 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
-use crate::schema::{
-    TableSpec, boolean, create_all, drop_all, integer, json_array, table, text, timestamp, uuid,
-};
+use crate::schema::{TableSpec, boolean, create_all, drop_all, integer, json_array, table, text, timestamp, uuid};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -47,10 +45,7 @@ fn whatsapp_staff() -> TableSpec {
         .col("last_query_at", timestamp())
         .col("query_count", integer().default_int(0))
         .timestamps()
-        .unique(
-            "uq_whatsapp_staff_org_phone",
-            &["organization_id", "phone_number"],
-        )
+        .unique("uq_whatsapp_staff_org_phone", &["organization_id", "phone_number"])
         .tenant_parent()
         .index("idx_whatsapp_phone", &["phone_number"])
 }
@@ -71,14 +66,8 @@ fn whatsapp_queries() -> TableSpec {
         .col("transcription", text())
         .created_at()
         .tenant_fk("staff_id", "whatsapp_staff", Restrict)
-        .index(
-            "idx_whatsapp_queries_staff",
-            &["organization_id", "staff_id"],
-        )
-        .index(
-            "idx_whatsapp_queries_date",
-            &["organization_id", "created_at DESC"],
-        )
+        .index("idx_whatsapp_queries_staff", &["organization_id", "staff_id"])
+        .index("idx_whatsapp_queries_date", &["organization_id", "created_at DESC"])
 }
 
 fn whatsapp_chat_history() -> TableSpec {
@@ -87,10 +76,7 @@ fn whatsapp_chat_history() -> TableSpec {
         .organization()
         .col("phone_number", text().not_null())
         .col("staff_id", uuid())
-        .col(
-            "message_type",
-            text().one_of(&["text", "voice"]).default_text("text"),
-        )
+        .col("message_type", text().one_of(&["text", "voice"]).default_text("text"))
         .col("message_text", text().not_null())
         .col("voice_transcription", text())
         .col("ai_response", text().not_null())
@@ -98,10 +84,7 @@ fn whatsapp_chat_history() -> TableSpec {
         .col("processing_time_ms", integer())
         .created_at()
         .tenant_fk("staff_id", "staff", Restrict)
-        .index(
-            "idx_whatsapp_chat_org_phone",
-            &["organization_id", "phone_number"],
-        )
+        .index("idx_whatsapp_chat_org_phone", &["organization_id", "phone_number"])
         .index("idx_whatsapp_chat_staff", &["staff_id"])
 }
 
@@ -114,10 +97,7 @@ fn staff_whatsapp_phone_numbers() -> TableSpec {
         .col("phone_number", text().not_null())
         .created_at()
         .fk("staff_id", "staff", Cascade)
-        .unique(
-            "uq_staff_whatsapp_phone_numbers_staff_phone",
-            &["staff_id", "phone_number"],
-        )
+        .unique("uq_staff_whatsapp_phone_numbers_staff_phone", &["staff_id", "phone_number"])
         .index("idx_staff_phone_number", &["phone_number"])
 }
 
@@ -135,8 +115,5 @@ fn staff_whatsapp_activity_log() -> TableSpec {
         .created_at()
         .tenant_fk("staff_id", "staff", Restrict)
         .index("idx_activity_log_staff", &["staff_id", "created_at DESC"])
-        .index(
-            "idx_activity_log_org",
-            &["organization_id", "created_at DESC"],
-        )
+        .index("idx_activity_log_org", &["organization_id", "created_at DESC"])
 }

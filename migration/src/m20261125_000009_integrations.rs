@@ -5,8 +5,8 @@ use sea_orm_migration::prelude::*;
 
 use crate::schema::OnDelete::{Cascade, Restrict};
 use crate::schema::{
-    ORG_ID, ORGANIZATIONS, TableSpec, create_all, drop_all, inet, integer, json_array, jsonb,
-    table, text, timestamp, uuid,
+    ORG_ID, ORGANIZATIONS, TableSpec, create_all, drop_all, inet, integer, json_array, jsonb, table, text, timestamp,
+    uuid,
 };
 
 #[derive(DeriveMigrationName)]
@@ -47,12 +47,7 @@ fn webhook_events() -> TableSpec {
         .col("source", text().not_null())
         .col("event_type", text().not_null())
         .col("payload", jsonb().not_null())
-        .col(
-            "status",
-            text()
-                .one_of(&["pending", "processed", "failed"])
-                .default_text("pending"),
-        )
+        .col("status", text().one_of(&["pending", "processed", "failed"]).default_text("pending"))
         .col("processed_at", timestamp())
         .col("error_message", text())
         .col("retry_count", integer().default_int(0))

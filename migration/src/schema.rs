@@ -97,13 +97,7 @@ pub struct Col {
 }
 
 fn col(ty: Ty) -> Col {
-    Col {
-        ty,
-        not_null: false,
-        primary_key: false,
-        default: None,
-        one_of: None,
-    }
+    Col { ty, not_null: false, primary_key: false, default: None, one_of: None }
 }
 
 pub fn uuid() -> Col {
@@ -188,9 +182,7 @@ impl Col {
             Some(DefaultValue::Text(value)) => Some(value.into()),
             Some(DefaultValue::Int(value)) => Some(value.into()),
             Some(DefaultValue::Bool(value)) => Some(value.into()),
-            Some(DefaultValue::Json(literal)) if postgres => {
-                Some(Expr::cust(format!("'{literal}'::jsonb")))
-            }
+            Some(DefaultValue::Json(literal)) if postgres => Some(Expr::cust(format!("'{literal}'::jsonb"))),
             Some(DefaultValue::Json(literal)) => Some(literal.into()),
         };
         if let Some(default) = default {
@@ -291,8 +283,7 @@ impl TableSpec {
     /// `organization_id UUID NOT NULL REFERENCES organizations(id)`, RESTRICT: an organization
     /// that still has rows cannot be deleted.
     pub fn organization(self) -> Self {
-        self.col(ORG_ID, uuid().not_null())
-            .fk(ORG_ID, ORGANIZATIONS, OnDelete::Restrict)
+        self.col(ORG_ID, uuid().not_null()).fk(ORG_ID, ORGANIZATIONS, OnDelete::Restrict)
     }
 
     pub fn col(mut self, name: &'static str, col: Col) -> Self {
@@ -307,8 +298,7 @@ impl TableSpec {
 
     /// `created_at` and `updated_at`, both `TIMESTAMP DEFAULT CURRENT_TIMESTAMP`.
     pub fn timestamps(self) -> Self {
-        self.created_at()
-            .col("updated_at", timestamp().default_now())
+        self.created_at().col("updated_at", timestamp().default_now())
     }
 
     /// A composite primary key (junction tables, which have no `id`).
@@ -319,10 +309,7 @@ impl TableSpec {
 
     /// A named UNIQUE constraint (PostgreSQL) / unique index (SQLite).
     pub fn unique(mut self, name: &str, columns: &[&'static str]) -> Self {
-        self.uniques.push(UniqueSpec {
-            name: name.to_owned(),
-            columns: columns.to_vec(),
-        });
+        self.uniques.push(UniqueSpec { name: name.to_owned(), columns: columns.to_vec() });
         self
     }
 
@@ -349,12 +336,7 @@ impl TableSpec {
     /// `(organization_id, column) -> parent(organization_id, id)`, named `fk_<table>_<column>`:
     /// the database itself refuses a reference to another organization's row. A NULL `column`
     /// is not checked (MATCH SIMPLE), so optional references stay optional.
-    pub fn tenant_fk(
-        mut self,
-        column: &'static str,
-        parent: &'static str,
-        on_delete: OnDelete,
-    ) -> Self {
+    pub fn tenant_fk(mut self, column: &'static str, parent: &'static str, on_delete: OnDelete) -> Self {
         self.foreign_keys.push(ForeignKeySpec {
             name: format!("fk_{}_{}", self.name, column),
             columns: vec![ORG_ID, column],
@@ -367,40 +349,24 @@ impl TableSpec {
 
     /// A row-level CHECK named `ck_<table>_<rule>`; `sql` must be valid on both backends.
     pub fn check(mut self, rule: &str, sql: &'static str) -> Self {
-        self.checks
-            .push((format!("ck_{}_{}", self.name, rule), sql));
+        self.checks.push((format!("ck_{}_{}", self.name, rule), sql));
         self
     }
 
     /// A B-tree index; a column written `"name DESC"` is descending.
     pub fn index(mut self, name: &'static str, columns: &[&'static str]) -> Self {
-        self.indexes.push(IndexSpec {
-            name,
-            columns: columns.to_vec(),
-            kind: IndexKind::BTree,
-            where_null: None,
-        });
+        self.indexes.push(IndexSpec { name, columns: columns.to_vec(), kind: IndexKind::BTree, where_null: None });
         self
     }
 
     /// A GIN index on PostgreSQL (containment on a jsonb document or array); plain on SQLite.
     pub fn gin_index(mut self, name: &'static str, column: &'static str) -> Self {
-        self.indexes.push(IndexSpec {
-            name,
-            columns: vec![column],
-            kind: IndexKind::Gin,
-            where_null: None,
-        });
+        self.indexes.push(IndexSpec { name, columns: vec![column], kind: IndexKind::Gin, where_null: None });
         self
     }
 
     /// A partial B-tree index over the rows where `null_column IS NULL` (e.g. not soft-deleted).
-    pub fn index_where_null(
-        mut self,
-        name: &'static str,
-        columns: &[&'static str],
-        null_column: &'static str,
-    ) -> Self {
+    pub fn index_where_null(mut self, name: &'static str, columns: &[&'static str], null_column: &'static str) -> Self {
         self.indexes.push(IndexSpec {
             name,
             columns: columns.to_vec(),
@@ -439,10 +405,7 @@ impl TableSpec {
         // Inside CREATE TABLE on both backends: SQLite cannot add a foreign key later.
         for fk in &self.foreign_keys {
             let mut foreign_key = ForeignKey::create();
-            foreign_key
-                .name(fk.name.as_str())
-                .from_tbl(self.name)
-                .to_tbl(fk.parent);
+            foreign_key.name(fk.name.as_str()).from_tbl(self.name).to_tbl(fk.parent);
             for column in &fk.columns {
                 foreign_key.from_col(*column);
             }
@@ -455,22 +418,12 @@ impl TableSpec {
         for (name, col) in &self.columns {
             if let Some(values) = col.one_of {
                 let check_name = format!("ck_{}_{}", self.name, name);
-                stmt.check((
-                    Alias::new(check_name),
-                    Expr::col(*name).is_in(values.iter().copied()),
-                ));
+                stmt.check((Alias::new(check_name), Expr::col(*name).is_in(values.iter().copied())));
             }
             if col.ty == Ty::JsonArray {
                 let check_name = format!("ck_{}_{}_is_array", self.name, name);
-                let function = if backend == DbBackend::Postgres {
-                    "jsonb_typeof"
-                } else {
-                    "json_type"
-                };
-                stmt.check((
-                    Alias::new(check_name),
-                    Expr::cust(format!("{function}(\"{name}\") = 'array'")),
-                ));
+                let function = if backend == DbBackend::Postgres { "jsonb_typeof" } else { "json_type" };
+                stmt.check((Alias::new(check_name), Expr::cust(format!("{function}(\"{name}\") = 'array'"))));
             }
         }
         for (name, sql) in &self.checks {
@@ -517,9 +470,7 @@ impl TableSpec {
 pub async fn create_all(manager: &SchemaManager<'_>, tables: &[TableSpec]) -> Result<(), DbErr> {
     let backend = manager.get_database_backend();
     for table in tables {
-        manager
-            .create_table(table.create_statement(backend))
-            .await?;
+        manager.create_table(table.create_statement(backend)).await?;
         for index in table.index_statements(backend) {
             manager.create_index(index).await?;
         }
@@ -530,9 +481,7 @@ pub async fn create_all(manager: &SchemaManager<'_>, tables: &[TableSpec]) -> Re
 /// Drops the tables in reverse order (children first); their indexes go with them.
 pub async fn drop_all(manager: &SchemaManager<'_>, tables: &[TableSpec]) -> Result<(), DbErr> {
     for table in tables.iter().rev() {
-        manager
-            .drop_table(Table::drop().table(table.name).to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table(table.name).to_owned()).await?;
     }
     Ok(())
 }
@@ -546,12 +495,7 @@ mod tests {
         table("donors")
             .id()
             .organization()
-            .col(
-                "donor_type",
-                text()
-                    .one_of(&["individual", "couple"])
-                    .default_text("individual"),
-            )
+            .col("donor_type", text().one_of(&["individual", "couple"]).default_text("individual"))
             .col("tags", json_array())
             .timestamps()
             .col("deleted_at", timestamp())
@@ -564,79 +508,40 @@ mod tests {
     #[test]
     fn postgres_rendering() {
         let spec = donors();
-        let sql = spec
-            .create_statement(DbBackend::Postgres)
-            .to_string(PostgresQueryBuilder);
+        let sql = spec.create_statement(DbBackend::Postgres).to_string(PostgresQueryBuilder);
+        assert!(sql.contains(r#""id" uuid NOT NULL DEFAULT (gen_random_uuid()) PRIMARY KEY"#), "{sql}");
+        assert!(sql.contains(r#""created_at" timestamp with time zone DEFAULT CURRENT_TIMESTAMP"#), "{sql}");
+        assert!(sql.contains(r#"CONSTRAINT "uq_donors_org_id" UNIQUE ("organization_id", "id")"#), "{sql}");
         assert!(
-            sql.contains(r#""id" uuid NOT NULL DEFAULT (gen_random_uuid()) PRIMARY KEY"#),
+            sql.contains(r#"CONSTRAINT "ck_donors_donor_type" CHECK ("donor_type" IN ('individual', 'couple'))"#),
             "{sql}"
         );
         assert!(
-            sql.contains(r#""created_at" timestamp with time zone DEFAULT CURRENT_TIMESTAMP"#),
-            "{sql}"
-        );
-        assert!(
-            sql.contains(r#"CONSTRAINT "uq_donors_org_id" UNIQUE ("organization_id", "id")"#),
-            "{sql}"
-        );
-        assert!(sql.contains(r#"CONSTRAINT "ck_donors_donor_type" CHECK ("donor_type" IN ('individual', 'couple'))"#), "{sql}");
-        assert!(
-            sql.contains(
-                r#"CONSTRAINT "ck_donors_tags_is_array" CHECK (jsonb_typeof("tags") = 'array')"#
-            ),
+            sql.contains(r#"CONSTRAINT "ck_donors_tags_is_array" CHECK (jsonb_typeof("tags") = 'array')"#),
             "{sql}"
         );
         assert!(sql.contains(r#"CONSTRAINT "fk_donors_organization_id" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON DELETE RESTRICT"#), "{sql}");
-        let indexes: Vec<String> = spec
-            .index_statements(DbBackend::Postgres)
-            .iter()
-            .map(|i| i.to_string(PostgresQueryBuilder))
-            .collect();
+        let indexes: Vec<String> =
+            spec.index_statements(DbBackend::Postgres).iter().map(|i| i.to_string(PostgresQueryBuilder)).collect();
         assert_eq!(indexes.len(), 3, "{indexes:?}");
-        assert!(
-            indexes[0].contains(r#"("organization_id", "created_at" DESC)"#),
-            "{indexes:?}"
-        );
+        assert!(indexes[0].contains(r#"("organization_id", "created_at" DESC)"#), "{indexes:?}");
         assert!(indexes[1].contains("USING GIN"), "{indexes:?}");
-        assert!(
-            indexes[2].ends_with(r#"WHERE "deleted_at" IS NULL"#),
-            "{indexes:?}"
-        );
+        assert!(indexes[2].ends_with(r#"WHERE "deleted_at" IS NULL"#), "{indexes:?}");
     }
 
     #[test]
     fn sqlite_rendering() {
         let spec = donors();
-        let sql = spec
-            .create_statement(DbBackend::Sqlite)
-            .to_string(SqliteQueryBuilder);
-        assert!(
-            sql.contains(r#""id" uuid_text NOT NULL PRIMARY KEY"#),
-            "{sql}"
-        );
+        let sql = spec.create_statement(DbBackend::Sqlite).to_string(SqliteQueryBuilder);
+        assert!(sql.contains(r#""id" uuid_text NOT NULL PRIMARY KEY"#), "{sql}");
         assert!(!sql.contains("gen_random_uuid"), "{sql}");
-        assert!(
-            sql.contains(r#"DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))"#),
-            "{sql}"
-        );
-        assert!(
-            sql.contains(r#"CHECK (json_type("tags") = 'array')"#),
-            "{sql}"
-        );
-        assert!(
-            !sql.contains("UNIQUE"),
-            "SQLite gets named unique indexes instead: {sql}"
-        );
-        let indexes: Vec<String> = spec
-            .index_statements(DbBackend::Sqlite)
-            .iter()
-            .map(|i| i.to_string(SqliteQueryBuilder))
-            .collect();
+        assert!(sql.contains(r#"DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))"#), "{sql}");
+        assert!(sql.contains(r#"CHECK (json_type("tags") = 'array')"#), "{sql}");
+        assert!(!sql.contains("UNIQUE"), "SQLite gets named unique indexes instead: {sql}");
+        let indexes: Vec<String> =
+            spec.index_statements(DbBackend::Sqlite).iter().map(|i| i.to_string(SqliteQueryBuilder)).collect();
         assert_eq!(indexes.len(), 4, "{indexes:?}");
-        assert!(
-            indexes[0].starts_with(r#"CREATE UNIQUE INDEX "uq_donors_org_id""#),
-            "{indexes:?}"
-        );
+        assert!(indexes[0].starts_with(r#"CREATE UNIQUE INDEX "uq_donors_org_id""#), "{indexes:?}");
         assert!(!indexes[2].contains("GIN"), "{indexes:?}");
     }
 }

@@ -67,18 +67,9 @@ impl TestDb {
 fn test_slug() -> String {
     let thread = std::thread::current();
     let name = thread.name().unwrap_or("test");
-    let tail: String = name
-        .rsplit("::")
-        .take(2)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("_");
-    let slug: String = tail
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-        .collect();
+    let tail: String = name.rsplit("::").take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("_");
+    let slug: String =
+        tail.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     // PostgreSQL identifiers stop at 63 bytes.
     format!("t_{}_{}", &slug[..slug.len().min(40)], &suffix[..8])

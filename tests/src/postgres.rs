@@ -65,21 +65,13 @@ impl Drop for PostgresGuard {
 
 fn admin_options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .max_connections(1)
-        .min_connections(0)
-        .connect_timeout(Duration::from_secs(3))
-        .sqlx_logging(false);
+    options.max_connections(1).min_connections(0).connect_timeout(Duration::from_secs(3)).sqlx_logging(false);
     options
 }
 
 fn test_options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .max_connections(5)
-        .min_connections(0)
-        .connect_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+    options.max_connections(5).min_connections(0).connect_timeout(Duration::from_secs(5)).sqlx_logging(false);
     options
 }
 
@@ -130,9 +122,7 @@ async fn ensure_template(admin: &DatabaseConnection, admin_url: &str) -> Result<
         let conn = Database::connect(admin_options(&with_database(admin_url, &scratch))).await?;
         Migrator::up(&conn, None).await?;
         conn.close().await?;
-        admin
-            .execute_unprepared(&format!("ALTER DATABASE \"{scratch}\" RENAME TO \"{template}\""))
-            .await?;
+        admin.execute_unprepared(&format!("ALTER DATABASE \"{scratch}\" RENAME TO \"{template}\"")).await?;
         Ok(())
     }
     .await;

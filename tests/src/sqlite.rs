@@ -22,10 +22,7 @@ impl Drop for SqliteGuard {
 
 #[allow(clippy::expect_used)] // a harness that cannot set up must stop the test loudly
 pub(crate) async fn create(migrated: bool) -> TestDb {
-    let dir = tempfile::Builder::new()
-        .prefix("givance-test-")
-        .tempdir()
-        .expect("create a temporary directory");
+    let dir = tempfile::Builder::new().prefix("givance-test-").tempdir().expect("create a temporary directory");
     let path = dir.path().join(format!("{}.db", test_slug()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let conn = Database::connect(&url).await.expect("open the SQLite test database");

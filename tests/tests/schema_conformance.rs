@@ -114,12 +114,7 @@ fn expected_tables() -> BTreeSet<String> {
 
 /// Fails with every difference at once.
 fn report(problems: Vec<String>, what: &str) {
-    assert!(
-        problems.is_empty(),
-        "{what}: {} difference(s)\n  {}",
-        problems.len(),
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "{what}: {} difference(s)\n  {}", problems.len(), problems.join("\n  "));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,9 +144,7 @@ fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Stateme
 }
 
 async fn exec(db: &TestDb, sql: &str, values: Vec<Value>) -> Result<ExecResult, DbErr> {
-    db.conn()
-        .execute_raw(statement(db.backend(), sql, values))
-        .await
+    db.conn().execute_raw(statement(db.backend(), sql, values)).await
 }
 
 async fn query(db: &TestDb, sql: &str, values: Vec<Value>) -> Vec<QueryResult> {
@@ -167,8 +160,7 @@ async fn count(db: &TestDb, sql: &str, values: Vec<Value>) -> i64 {
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> T {
-    row.try_get::<T>("", column)
-        .unwrap_or_else(|err| panic!("column {column}: {err}"))
+    row.try_get::<T>("", column).unwrap_or_else(|err| panic!("column {column}: {err}"))
 }
 
 async fn table_names(db: &TestDb) -> BTreeSet<String> {
@@ -179,11 +171,7 @@ async fn table_names(db: &TestDb) -> BTreeSet<String> {
         }
         _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     };
-    query(db, sql, vec![])
-        .await
-        .iter()
-        .map(|row| get::<String>(row, "name"))
-        .collect()
+    query(db, sql, vec![]).await.iter().map(|row| get::<String>(row, "name")).collect()
 }
 
 fn list(columns: &[String]) -> String {
@@ -208,9 +196,7 @@ fn expectations_cover_the_spec_inventory() {
                 let names: Vec<&String> = exp.columns.iter().map(|c| &c.0).collect();
                 let inventory_names: Vec<&String> = columns.iter().collect();
                 if names != inventory_names {
-                    problems.push(format!(
-                        "{table}: columns {names:?} != inventory {inventory_names:?}"
-                    ));
+                    problems.push(format!("{table}: columns {names:?} != inventory {inventory_names:?}"));
                 }
             }
         }
@@ -223,10 +209,7 @@ fn expectations_cover_the_spec_inventory() {
     let index_names: BTreeSet<&String> = expected.indexes.iter().map(|i| &i.name).collect();
     let inventory_indexes: BTreeSet<&String> = inventory.indexes.iter().collect();
     if index_names != inventory_indexes {
-        problems.push(format!(
-            "indexes differ: {:?}",
-            index_names.symmetric_difference(&inventory_indexes)
-        ));
+        problems.push(format!("indexes differ: {:?}", index_names.symmetric_difference(&inventory_indexes)));
     }
     for fk in &expected.foreign_keys {
         if fk.name != format!("fk_{}_{}", fk.table, fk.columns.last().unwrap()) {
@@ -246,10 +229,7 @@ fn pg_type(family: &str) -> (String, Option<(i32, i32)>) {
         numeric if numeric.starts_with("numeric(") => {
             let inner = &numeric["numeric(".len()..numeric.len() - 1];
             let (p, s) = inner.split_once(',').unwrap();
-            (
-                "numeric".to_owned(),
-                Some((p.trim().parse().unwrap(), s.trim().parse().unwrap())),
-            )
+            ("numeric".to_owned(), Some((p.trim().parse().unwrap(), s.trim().parse().unwrap())))
         }
         other => (other.to_owned(), None),
     }
@@ -280,12 +260,7 @@ fn pg_delete_rule(code: &str) -> &'static str {
 
 /// The quoted literals of a constraint definition, in order.
 fn quoted_literals(definition: &str) -> Vec<String> {
-    definition
-        .split('\'')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    definition.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
 const PG_CONSTRAINTS: &str = "
@@ -322,9 +297,7 @@ async fn postgres_catalogue_matches_spec() {
     let Some(db) = TestDb::postgres_empty().await else {
         return;
     };
-    Migrator::up(db.conn(), None)
-        .await
-        .expect("migrate an empty PostgreSQL database");
+    Migrator::up(db.conn(), None).await.expect("migrate an empty PostgreSQL database");
     let expected = expected();
     let mut problems = Vec::new();
 
@@ -360,42 +333,28 @@ async fn postgres_catalogue_matches_spec() {
         let names: Vec<String> = columns.iter().map(|r| get::<String>(r, "col")).collect();
         let want_names: Vec<String> = exp.columns.iter().map(|c| c.0.clone()).collect();
         if names != want_names {
-            problems.push(format!(
-                "{table}: columns {names:?}, expected {want_names:?}"
-            ));
+            problems.push(format!("{table}: columns {names:?}, expected {want_names:?}"));
             continue;
         }
         for (row, (name, family, nullability, default)) in columns.iter().zip(&exp.columns) {
             let (data_type, numeric) = pg_type(family);
             let actual_type: String = get(row, "data_type");
             if actual_type != data_type {
-                problems.push(format!(
-                    "{table}.{name}: type {actual_type}, expected {data_type}"
-                ));
+                problems.push(format!("{table}.{name}: type {actual_type}, expected {data_type}"));
             }
             if let Some((precision, scale)) = numeric {
-                let actual = (
-                    get::<Option<i32>>(row, "precision"),
-                    get::<Option<i32>>(row, "scale"),
-                );
+                let actual = (get::<Option<i32>>(row, "precision"), get::<Option<i32>>(row, "scale"));
                 if actual != (Some(precision), Some(scale)) {
-                    problems.push(format!(
-                        "{table}.{name}: numeric{actual:?}, expected ({precision},{scale})"
-                    ));
+                    problems.push(format!("{table}.{name}: numeric{actual:?}, expected ({precision},{scale})"));
                 }
             }
             let nullable = get::<String>(row, "nullable") == "YES";
             if nullable != (nullability == "null") {
-                problems.push(format!(
-                    "{table}.{name}: nullable={nullable}, expected {nullability}"
-                ));
+                problems.push(format!("{table}.{name}: nullable={nullable}, expected {nullability}"));
             }
-            let actual_default =
-                get::<Option<String>>(row, "dflt").map(|d| normalize_pg_default(&d));
+            let actual_default = get::<Option<String>>(row, "dflt").map(|d| normalize_pg_default(&d));
             if actual_default != *default {
-                problems.push(format!(
-                    "{table}.{name}: default {actual_default:?}, expected {default:?}"
-                ));
+                problems.push(format!("{table}.{name}: default {actual_default:?}, expected {default:?}"));
             }
         }
     }
@@ -408,23 +367,13 @@ async fn postgres_catalogue_matches_spec() {
     // Constraints.
     let constraints = query(&db, PG_CONSTRAINTS, vec![]).await;
     let by_kind = |kind: &str| -> Vec<&QueryResult> {
-        constraints
-            .iter()
-            .filter(|row| get::<String>(row, "kind") == kind)
-            .collect()
+        constraints.iter().filter(|row| get::<String>(row, "kind") == kind).collect()
     };
-    let split = |s: String| -> Vec<String> {
-        s.split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
+    let split = |s: String| -> Vec<String> { s.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect() };
 
     // Primary keys.
-    let primary_keys: BTreeMap<String, Vec<String>> = by_kind("p")
-        .into_iter()
-        .map(|row| (get(row, "tbl"), split(get(row, "cols"))))
-        .collect();
+    let primary_keys: BTreeMap<String, Vec<String>> =
+        by_kind("p").into_iter().map(|row| (get(row, "tbl"), split(get(row, "cols")))).collect();
     for (table, exp) in &expected.tables {
         if primary_keys.get(table) != Some(&exp.primary_key) {
             problems.push(format!(
@@ -450,9 +399,7 @@ async fn postgres_catalogue_matches_spec() {
     let want_fks: BTreeSet<ForeignKeyExp> = expected.foreign_keys.iter().cloned().collect();
     for fk in want_fks.difference(&actual_fks) {
         let found = actual_fks.iter().find(|a| a.name == fk.name);
-        problems.push(format!(
-            "foreign key {fk:?} missing or different; found {found:?}"
-        ));
+        problems.push(format!("foreign key {fk:?} missing or different; found {found:?}"));
     }
     for fk in actual_fks.difference(&want_fks) {
         if !want_fks.iter().any(|w| w.name == fk.name) {
@@ -461,18 +408,12 @@ async fn postgres_catalogue_matches_spec() {
     }
 
     // Unique constraints: exactly the expected ones.
-    let uniques: BTreeMap<String, (String, Vec<String>)> = by_kind("u")
-        .into_iter()
-        .map(|row| (get(row, "name"), (get(row, "tbl"), split(get(row, "cols")))))
-        .collect();
+    let uniques: BTreeMap<String, (String, Vec<String>)> =
+        by_kind("u").into_iter().map(|row| (get(row, "name"), (get(row, "tbl"), split(get(row, "cols"))))).collect();
     for unique in &expected.unique_constraints {
         let want = (unique.table.clone(), unique.columns.clone());
         if uniques.get(&unique.name) != Some(&want) {
-            problems.push(format!(
-                "unique {}: {:?}, expected {want:?}",
-                unique.name,
-                uniques.get(&unique.name)
-            ));
+            problems.push(format!("unique {}: {:?}, expected {want:?}", unique.name, uniques.get(&unique.name)));
         }
     }
     for name in uniques.keys() {
@@ -482,10 +423,8 @@ async fn postgres_catalogue_matches_spec() {
     }
 
     // CHECK constraints: each list with exactly its values, each JSON array column checked.
-    let checks: BTreeMap<String, (String, String)> = by_kind("c")
-        .into_iter()
-        .map(|row| (get(row, "name"), (get(row, "tbl"), get(row, "definition"))))
-        .collect();
+    let checks: BTreeMap<String, (String, String)> =
+        by_kind("c").into_iter().map(|row| (get(row, "name"), (get(row, "tbl"), get(row, "definition")))).collect();
     for check in &expected.check_lists {
         match checks.get(&check.name) {
             None => problems.push(format!("missing check {}", check.name)),
@@ -494,10 +433,7 @@ async fn postgres_catalogue_matches_spec() {
                     problems.push(format!("check {} is on {table}: {definition}", check.name));
                 }
                 if quoted_literals(definition) != check.values {
-                    problems.push(format!(
-                        "check {}: {definition}, expected values {:?}",
-                        check.name, check.values
-                    ));
+                    problems.push(format!("check {}: {definition}, expected values {:?}", check.name, check.values));
                 }
             }
         }
@@ -512,11 +448,7 @@ async fn postgres_catalogue_matches_spec() {
     for check in &expected.row_checks {
         match checks.get(&check.name) {
             Some((table, definition))
-                if table == &check.table
-                    && check
-                        .mentions
-                        .iter()
-                        .all(|c| definition.contains(c.as_str())) => {}
+                if table == &check.table && check.mentions.iter().all(|c| definition.contains(c.as_str())) => {}
             other => problems.push(format!(
                 "check {}: {other:?}, expected on {} mentioning {:?}",
                 check.name, check.table, check.mentions
@@ -539,8 +471,7 @@ async fn postgres_catalogue_matches_spec() {
     // Indexes: every named index with its table, method, columns (and order) and predicate;
     // no other index than those, the primary keys and the unique constraints.
     let indexes = query(&db, PG_INDEXES, vec![]).await;
-    let by_name: BTreeMap<String, &QueryResult> =
-        indexes.iter().map(|row| (get(row, "name"), row)).collect();
+    let by_name: BTreeMap<String, &QueryResult> = indexes.iter().map(|row| (get(row, "name"), row)).collect();
     for index in &expected.indexes {
         let Some(row) = by_name.get(&index.name) else {
             problems.push(format!("missing index {}", index.name));
@@ -550,10 +481,7 @@ async fn postgres_catalogue_matches_spec() {
         let method: String = get(row, "method");
         let columns: Vec<String> = split(get::<String>(row, "cols").replace('"', ""));
         let predicate: String = get(row, "predicate");
-        let predicate = predicate
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .to_owned();
+        let predicate = predicate.trim_start_matches('(').trim_end_matches(')').to_owned();
         let want_predicate = index.r#where.clone().unwrap_or_default();
         if table != index.table
             || method != index.method
@@ -624,9 +552,7 @@ fn strip_parens(s: &str) -> &str {
 #[tokio::test]
 async fn sqlite_catalogue_matches_spec() {
     let db = TestDb::sqlite_empty().await;
-    Migrator::up(db.conn(), None)
-        .await
-        .expect("migrate an empty SQLite database");
+    Migrator::up(db.conn(), None).await.expect("migrate an empty SQLite database");
     let expected = expected();
     let mut problems = Vec::new();
 
@@ -652,28 +578,20 @@ async fn sqlite_catalogue_matches_spec() {
         let names: Vec<String> = rows.iter().map(|r| get::<String>(r, "name")).collect();
         let want_names: Vec<String> = exp.columns.iter().map(|c| c.0.clone()).collect();
         if names != want_names {
-            problems.push(format!(
-                "{table}: columns {names:?}, expected {want_names:?}"
-            ));
+            problems.push(format!("{table}: columns {names:?}, expected {want_names:?}"));
             continue;
         }
         let mut primary_key: Vec<(i64, String)> = Vec::new();
         for (row, (name, family, nullability, default)) in rows.iter().zip(&exp.columns) {
             let declared = get::<String>(row, "type").to_lowercase();
             if declared != sqlite_type(family) {
-                problems.push(format!(
-                    "{table}.{name}: type {declared}, expected {}",
-                    sqlite_type(family)
-                ));
+                problems.push(format!("{table}.{name}: type {declared}, expected {}", sqlite_type(family)));
             }
             let not_null = get::<i64>(row, "not_null") == 1;
             if not_null != (nullability == "not null") {
-                problems.push(format!(
-                    "{table}.{name}: notnull={not_null}, expected {nullability}"
-                ));
+                problems.push(format!("{table}.{name}: notnull={not_null}, expected {nullability}"));
             }
-            let actual_default =
-                get::<Option<String>>(row, "dflt_value").map(|d| strip_parens(&d).to_owned());
+            let actual_default = get::<Option<String>>(row, "dflt_value").map(|d| strip_parens(&d).to_owned());
             if actual_default != sqlite_default(default) {
                 problems.push(format!(
                     "{table}.{name}: default {actual_default:?}, expected {:?}",
@@ -688,10 +606,7 @@ async fn sqlite_catalogue_matches_spec() {
         primary_key.sort();
         let primary_key: Vec<String> = primary_key.into_iter().map(|(_, name)| name).collect();
         if primary_key != exp.primary_key {
-            problems.push(format!(
-                "{table}: primary key {primary_key:?}, expected {:?}",
-                exp.primary_key
-            ));
+            problems.push(format!("{table}: primary key {primary_key:?}, expected {:?}", exp.primary_key));
         }
 
         // Foreign keys (SQLite keeps no constraint names: compared by content).
@@ -704,29 +619,21 @@ async fn sqlite_catalogue_matches_spec() {
         .await;
         let mut grouped: BTreeMap<i64, ForeignKeyExp> = BTreeMap::new();
         for row in &rows {
-            let fk = grouped
-                .entry(get(row, "id"))
-                .or_insert_with(|| ForeignKeyExp {
-                    name: String::new(),
-                    table: table.clone(),
-                    columns: vec![],
-                    references: get(row, "parent"),
-                    ref_columns: vec![],
-                    on_delete: get(row, "on_delete"),
-                });
+            let fk = grouped.entry(get(row, "id")).or_insert_with(|| ForeignKeyExp {
+                name: String::new(),
+                table: table.clone(),
+                columns: vec![],
+                references: get(row, "parent"),
+                ref_columns: vec![],
+                on_delete: get(row, "on_delete"),
+            });
             fk.columns.push(get(row, "col"));
             fk.ref_columns.push(get(row, "ref_col"));
         }
         actual_fks.extend(grouped.into_values());
     }
-    let want_fks: BTreeSet<ForeignKeyExp> = expected
-        .foreign_keys
-        .iter()
-        .map(|fk| ForeignKeyExp {
-            name: String::new(),
-            ..fk.clone()
-        })
-        .collect();
+    let want_fks: BTreeSet<ForeignKeyExp> =
+        expected.foreign_keys.iter().map(|fk| ForeignKeyExp { name: String::new(), ..fk.clone() }).collect();
     for fk in want_fks.difference(&actual_fks) {
         problems.push(format!("missing foreign key {fk:?}"));
     }
@@ -738,23 +645,15 @@ async fn sqlite_catalogue_matches_spec() {
     // would otherwise surface only on the first insert).
     let dangling = query(&db, "PRAGMA foreign_key_check", vec![]).await;
     if !dangling.is_empty() {
-        problems.push(format!(
-            "PRAGMA foreign_key_check reported {} row(s)",
-            dangling.len()
-        ));
+        problems.push(format!("PRAGMA foreign_key_check reported {} row(s)", dangling.len()));
     }
 
     // Named unique indexes and named indexes: table, columns, order, uniqueness, predicate.
-    let rows = query(
-        &db,
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
-        vec![],
-    )
-    .await;
-    let indexes: BTreeMap<String, (String, String)> = rows
-        .iter()
-        .map(|r| (get(r, "name"), (get(r, "tbl_name"), get(r, "sql"))))
-        .collect();
+    let rows =
+        query(&db, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", vec![])
+            .await;
+    let indexes: BTreeMap<String, (String, String)> =
+        rows.iter().map(|r| (get(r, "name"), (get(r, "tbl_name"), get(r, "sql")))).collect();
     let index_columns = async |name: &str| -> Vec<String> {
         query(
             &db,
@@ -771,9 +670,7 @@ async fn sqlite_catalogue_matches_spec() {
     };
     for unique in &expected.unique_constraints {
         match indexes.get(&unique.name) {
-            Some((table, sql))
-                if table == &unique.table && sql.starts_with("CREATE UNIQUE INDEX") =>
-            {
+            Some((table, sql)) if table == &unique.table && sql.starts_with("CREATE UNIQUE INDEX") => {
                 let columns = index_columns(&unique.name).await;
                 if columns != unique.columns {
                     problems.push(format!(
@@ -801,10 +698,8 @@ async fn sqlite_catalogue_matches_spec() {
                 }
                 let predicate = sql.split_once(" WHERE ").map(|(_, p)| p.replace('"', ""));
                 if predicate != index.r#where {
-                    problems.push(format!(
-                        "index {}: predicate {predicate:?}, expected {:?}",
-                        index.name, index.r#where
-                    ));
+                    problems
+                        .push(format!("index {}: predicate {predicate:?}, expected {:?}", index.name, index.r#where));
                 }
             }
             other => problems.push(format!("index {}: {other:?}", index.name)),
@@ -819,46 +714,21 @@ async fn sqlite_catalogue_matches_spec() {
     }
 
     // CHECK constraints: each named in its table's definition, and no others.
-    let rows = query(
-        &db,
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table'",
-        vec![],
-    )
-    .await;
-    let definitions: BTreeMap<String, String> = rows
-        .iter()
-        .map(|r| (get(r, "name"), get(r, "sql")))
-        .collect();
+    let rows = query(&db, "SELECT name, sql FROM sqlite_master WHERE type = 'table'", vec![]).await;
+    let definitions: BTreeMap<String, String> = rows.iter().map(|r| (get(r, "name"), get(r, "sql"))).collect();
     let mut per_table: BTreeMap<&str, usize> = BTreeMap::new();
     for check in &expected.check_lists {
         *per_table.entry(&check.table).or_default() += 1;
-        let values = check
-            .values
-            .iter()
-            .map(|v| format!("'{v}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let want = format!(
-            "CONSTRAINT \"{}\" CHECK (\"{}\" IN ({values}))",
-            check.name, check.column
-        );
-        if !definitions
-            .get(&check.table)
-            .is_some_and(|sql| sql.contains(&want))
-        {
+        let values = check.values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+        let want = format!("CONSTRAINT \"{}\" CHECK (\"{}\" IN ({values}))", check.name, check.column);
+        if !definitions.get(&check.table).is_some_and(|sql| sql.contains(&want)) {
             problems.push(format!("{}: missing {want}", check.table));
         }
     }
     for check in &expected.json_array_checks {
         *per_table.entry(&check.table).or_default() += 1;
-        let want = format!(
-            "CONSTRAINT \"{}\" CHECK (json_type(\"{}\") = 'array')",
-            check.name, check.column
-        );
-        if !definitions
-            .get(&check.table)
-            .is_some_and(|sql| sql.contains(&want))
-        {
+        let want = format!("CONSTRAINT \"{}\" CHECK (json_type(\"{}\") = 'array')", check.name, check.column);
+        if !definitions.get(&check.table).is_some_and(|sql| sql.contains(&want)) {
             problems.push(format!("{}: missing {want}", check.table));
         }
     }
@@ -877,9 +747,7 @@ async fn sqlite_catalogue_matches_spec() {
         let found = sql.matches(" CHECK (").count();
         let want = per_table.get(table.as_str()).copied().unwrap_or_default();
         if found != want {
-            problems.push(format!(
-                "{table}: {found} CHECK constraint(s), expected {want}"
-            ));
+            problems.push(format!("{table}: {found} CHECK constraint(s), expected {want}"));
         }
     }
 
@@ -899,12 +767,7 @@ async fn organization(db: &TestDb, slug: &str) -> Uuid {
     exec(
         db,
         "INSERT INTO organizations (id, clerk_id, name, slug) VALUES ($1, $2, $3, $4)",
-        vec![
-            org.into(),
-            format!("clerk_{slug}").into(),
-            format!("Org {slug}").into(),
-            slug.into(),
-        ],
+        vec![org.into(), format!("clerk_{slug}").into(), format!("Org {slug}").into(), slug.into()],
     )
     .await
     .unwrap();
@@ -923,12 +786,7 @@ async fn donor(db: &TestDb, org: Uuid) -> Uuid {
     donor
 }
 
-async fn donation(
-    db: &TestDb,
-    org: Uuid,
-    donor: Uuid,
-    project: Option<Uuid>,
-) -> Result<Uuid, DbErr> {
+async fn donation(db: &TestDb, org: Uuid, donor: Uuid, project: Option<Uuid>) -> Result<Uuid, DbErr> {
     let donation = id();
     exec(
         db,
@@ -941,12 +799,7 @@ async fn donation(
 }
 
 /// Asserts a refusal, and on PostgreSQL that the named constraint is the one that refused.
-fn assert_refused<T: std::fmt::Debug>(
-    db: &TestDb,
-    result: Result<T, DbErr>,
-    constraint: &str,
-    what: &str,
-) {
+fn assert_refused<T: std::fmt::Debug>(db: &TestDb, result: Result<T, DbErr>, constraint: &str, what: &str) {
     let err = match result {
         Ok(value) => panic!("{what}: accepted ({value:?}), expected a refusal by {constraint}"),
         Err(err) => err.to_string(),
@@ -977,12 +830,7 @@ async fn check_constraints_and_defaults(db: &TestDb) {
         vec![id().into(), org.into()],
     )
     .await;
-    assert_refused(
-        db,
-        result,
-        "ck_donors_tags_is_array",
-        "tags that are not a JSON array",
-    );
+    assert_refused(db, result, "ck_donors_tags_is_array", "tags that are not a JSON array");
 
     // Data Integrity Rules: spouse fields only for couples.
     let result = exec(
@@ -992,24 +840,14 @@ async fn check_constraints_and_defaults(db: &TestDb) {
         vec![id().into(), org.into()],
     )
     .await;
-    assert_refused(
-        db,
-        result,
-        "ck_donors_spouse_only_for_couples",
-        "an individual with a spouse",
-    );
+    assert_refused(db, result, "ck_donors_spouse_only_for_couples", "an individual with a spouse");
     let result = exec(
         db,
         "INSERT INTO donors (id, organization_id, donor_type, spouse_email) VALUES ($1, $2, NULL, 'g@example.org')",
         vec![id().into(), org.into()],
     )
     .await;
-    assert_refused(
-        db,
-        result,
-        "ck_donors_spouse_only_for_couples",
-        "a donor of no type with a spouse",
-    );
+    assert_refused(db, result, "ck_donors_spouse_only_for_couples", "a donor of no type with a spouse");
     exec(
         db,
         "INSERT INTO donors (id, organization_id, donor_type, spouse_first_name) VALUES ($1, $2, 'couple', 'Grace')",
@@ -1030,33 +868,18 @@ async fn check_constraints_and_defaults(db: &TestDb) {
 
     // Defaults as the spec writes them.
     let plain = id();
-    exec(
-        db,
-        "INSERT INTO donors (id, organization_id) VALUES ($1, $2)",
-        vec![plain.into(), org.into()],
-    )
-    .await
-    .unwrap();
+    exec(db, "INSERT INTO donors (id, organization_id) VALUES ($1, $2)", vec![plain.into(), org.into()]).await.unwrap();
     let rows = query(
         db,
         "SELECT donor_type, address_country, created_at, updated_at, deleted_at FROM donors WHERE id = $1",
         vec![plain.into()],
     )
     .await;
-    assert_eq!(
-        get::<Option<String>>(&rows[0], "donor_type").as_deref(),
-        Some("individual")
-    );
-    assert_eq!(
-        get::<Option<String>>(&rows[0], "address_country").as_deref(),
-        Some("US")
-    );
+    assert_eq!(get::<Option<String>>(&rows[0], "donor_type").as_deref(), Some("individual"));
+    assert_eq!(get::<Option<String>>(&rows[0], "address_country").as_deref(), Some("US"));
     let created: ChronoDateTimeUtc = get(&rows[0], "created_at");
     let age = chrono_age_seconds(created);
-    assert!(
-        (-5..300).contains(&age),
-        "created_at default {created} is not now"
-    );
+    assert!((-5..300).contains(&age), "created_at default {created} is not now");
     assert!(get::<Option<ChronoDateTimeUtc>>(&rows[0], "updated_at").is_some());
     assert!(get::<Option<ChronoDateTimeUtc>>(&rows[0], "deleted_at").is_none());
 
@@ -1082,14 +905,8 @@ async fn check_constraints_and_defaults(db: &TestDb) {
     )
     .await;
     assert_eq!(get::<Option<i32>>(&rows[0], "daily_limit"), Some(100));
-    assert_eq!(
-        get::<Option<String>>(&rows[0], "timezone").as_deref(),
-        Some("America/New_York")
-    );
-    assert_eq!(
-        get::<Option<serde_json::Value>>(&rows[0], "send_days"),
-        Some(serde_json::json!([1, 2, 3, 4, 5]))
-    );
+    assert_eq!(get::<Option<String>>(&rows[0], "timezone").as_deref(), Some("America/New_York"));
+    assert_eq!(get::<Option<serde_json::Value>>(&rows[0], "send_days"), Some(serde_json::json!([1, 2, 3, 4, 5])));
     assert_eq!(get::<Option<bool>>(&rows[0], "is_active"), Some(true));
 
     // Unique constraints by name.
@@ -1099,21 +916,12 @@ async fn check_constraints_and_defaults(db: &TestDb) {
         vec![id().into(), org.into(), session.into()],
     )
     .await;
-    let err = result
-        .expect_err("a second schedule for the same session is refused")
-        .to_string();
-    assert!(
-        err.contains("uq_email_schedule_config_org_session")
-            || err.contains("UNIQUE constraint failed"),
-        "{err}"
-    );
+    let err = result.expect_err("a second schedule for the same session is refused").to_string();
+    assert!(err.contains("uq_email_schedule_config_org_session") || err.contains("UNIQUE constraint failed"), "{err}");
 }
 
 fn chrono_age_seconds(at: ChronoDateTimeUtc) -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     now - at.timestamp()
 }
 
@@ -1121,17 +929,10 @@ async fn tenant_keys_refuse_cross_tenant_references(db: &TestDb) {
     let org_a = organization(db, "tenant-a").await;
     let org_b = organization(db, "tenant-b").await;
     let donor_a = donor(db, org_a).await;
-    donation(db, org_a, donor_a, None)
-        .await
-        .expect("a same-tenant donation is accepted");
+    donation(db, org_a, donor_a, None).await.expect("a same-tenant donation is accepted");
 
     let result = donation(db, org_b, donor_a, None).await;
-    assert_refused(
-        db,
-        result,
-        "fk_donations_donor_id",
-        "a donation of org B for a donor of org A",
-    );
+    assert_refused(db, result, "fk_donations_donor_id", "a donation of org B for a donor of org A");
 
     let project_a = id();
     exec(
@@ -1143,12 +944,7 @@ async fn tenant_keys_refuse_cross_tenant_references(db: &TestDb) {
     .unwrap();
     let donor_b = donor(db, org_b).await;
     let result = donation(db, org_b, donor_b, Some(project_a)).await;
-    assert_refused(
-        db,
-        result,
-        "fk_donations_project_id",
-        "a donation of org B to a project of org A",
-    );
+    assert_refused(db, result, "fk_donations_project_id", "a donation of org B to a project of org A");
 
     let thread_a = id();
     exec(
@@ -1165,12 +961,7 @@ async fn tenant_keys_refuse_cross_tenant_references(db: &TestDb) {
         vec![id().into(), org_b.into(), donor_b.into(), thread_a.into()],
     )
     .await;
-    assert_refused(
-        db,
-        result,
-        "fk_communications_thread_id",
-        "a communication of org B in a thread of org A",
-    );
+    assert_refused(db, result, "fk_communications_thread_id", "a communication of org B in a thread of org A");
 
     let result = exec(
         db,
@@ -1178,22 +969,9 @@ async fn tenant_keys_refuse_cross_tenant_references(db: &TestDb) {
         vec![id().into(), org_b.into(), donor_a.into()],
     )
     .await;
-    assert_refused(
-        db,
-        result,
-        "fk_todos_donor_id",
-        "a task of org B about a donor of org A",
-    );
+    assert_refused(db, result, "fk_todos_donor_id", "a task of org B about a donor of org A");
 
-    assert_eq!(
-        count(
-            db,
-            "SELECT COUNT(*) FROM donations WHERE organization_id = $1",
-            vec![org_b.into()]
-        )
-        .await,
-        0
-    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM donations WHERE organization_id = $1", vec![org_b.into()]).await, 0);
 }
 
 /// Everything about a donor, for the cascade test.
@@ -1255,26 +1033,16 @@ async fn donor_with_everything(db: &TestDb, org: Uuid) -> DonorFootprint {
             vec![list.into(), org.into()],
         ),
         ("INSERT INTO donor_list_members (list_id, donor_id) VALUES ($1, $2)", vec![list.into(), donor.into()]),
-        (
-            "INSERT INTO communication_threads (id, organization_id) VALUES ($1, $2)",
-            vec![thread.into(), org.into()],
-        ),
+        ("INSERT INTO communication_threads (id, organization_id) VALUES ($1, $2)", vec![thread.into(), org.into()]),
         (
             "INSERT INTO communication_thread_donors (thread_id, donor_id) VALUES ($1, $2)",
             vec![thread.into(), donor.into()],
         ),
     ];
     for (sql, values) in statements {
-        exec(db, sql, values)
-            .await
-            .unwrap_or_else(|err| panic!("{err}\n{sql}"));
+        exec(db, sql, values).await.unwrap_or_else(|err| panic!("{err}\n{sql}"));
     }
-    DonorFootprint {
-        donor,
-        session,
-        list,
-        thread,
-    }
+    DonorFootprint { donor, session, list, thread }
 }
 
 async fn footprint_counts(db: &TestDb, footprint: &DonorFootprint) -> Vec<(&'static str, i64)> {
@@ -1298,20 +1066,14 @@ async fn footprint_counts(db: &TestDb, footprint: &DonorFootprint) -> Vec<(&'sta
             "email_send_jobs",
             "SELECT COUNT(*) FROM email_send_jobs j JOIN generated_emails e ON e.id = j.email_id WHERE e.session_id = $1",
         ),
-        (
-            "email_trackers",
-            "SELECT COUNT(*) FROM email_trackers WHERE campaign_id = $1",
-        ),
+        ("email_trackers", "SELECT COUNT(*) FROM email_trackers WHERE campaign_id = $1"),
     ];
     for (table, sql) in by_session {
         counts.push((table, count(db, sql, vec![footprint.session.into()]).await));
     }
     // The tracking tables have no organization or donor column; this database holds one donor's.
     for table in ["email_opens", "link_trackers", "link_clicks"] {
-        counts.push((
-            table,
-            count(db, &format!("SELECT COUNT(*) FROM {table}"), vec![]).await,
-        ));
+        counts.push((table, count(db, &format!("SELECT COUNT(*) FROM {table}"), vec![]).await));
     }
     counts
 }
@@ -1322,19 +1084,10 @@ async fn deleting_a_donor_erases_everything_about_the_donor(db: &TestDb) {
     let before = footprint_counts(db, &footprint).await;
     assert!(before.iter().all(|(_, n)| *n == 1), "setup: {before:?}");
 
-    exec(
-        db,
-        "DELETE FROM donors WHERE id = $1",
-        vec![footprint.donor.into()],
-    )
-    .await
-    .expect("delete the donor");
+    exec(db, "DELETE FROM donors WHERE id = $1", vec![footprint.donor.into()]).await.expect("delete the donor");
 
     let after = footprint_counts(db, &footprint).await;
-    assert!(
-        after.iter().all(|(_, n)| *n == 0),
-        "left behind after deleting the donor: {after:?}"
-    );
+    assert!(after.iter().all(|(_, n)| *n == 0), "left behind after deleting the donor: {after:?}");
     // The donor's campaign, list and thread are not the donor's alone: they stay.
     for (table, parent) in [
         ("email_generation_sessions", footprint.session),
@@ -1342,40 +1095,23 @@ async fn deleting_a_donor_erases_everything_about_the_donor(db: &TestDb) {
         ("communication_threads", footprint.thread),
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1");
-        assert_eq!(
-            count(db, &sql, vec![parent.into()]).await,
-            1,
-            "{table} must survive the donor"
-        );
+        assert_eq!(count(db, &sql, vec![parent.into()]).await, 1, "{table} must survive the donor");
     }
 }
 
 async fn deleting_a_campaign_cascades_to_its_emails_and_trackers(db: &TestDb) {
     let org = organization(db, "campaign").await;
     let footprint = donor_with_everything(db, org).await;
-    exec(
-        db,
-        "DELETE FROM email_generation_sessions WHERE id = $1",
-        vec![footprint.session.into()],
-    )
-    .await
-    .expect("delete the campaign");
-    for table in [
-        "generated_emails",
-        "email_send_jobs",
-        "email_trackers",
-        "email_opens",
-        "link_trackers",
-        "link_clicks",
-    ] {
+    exec(db, "DELETE FROM email_generation_sessions WHERE id = $1", vec![footprint.session.into()])
+        .await
+        .expect("delete the campaign");
+    for table in
+        ["generated_emails", "email_send_jobs", "email_trackers", "email_opens", "link_trackers", "link_clicks"]
+    {
         let n = count(db, &format!("SELECT COUNT(*) FROM {table}"), vec![]).await;
         assert_eq!(n, 0, "{table} rows survive their campaign");
     }
-    assert_eq!(
-        count(db, "SELECT COUNT(*) FROM donations", vec![]).await,
-        1,
-        "the donation is not the campaign's"
-    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM donations", vec![]).await, 1, "the donation is not the campaign's");
 }
 
 async fn restrictions_refuse_deleting_parents_in_use(db: &TestDb) {
@@ -1391,61 +1127,28 @@ async fn restrictions_refuse_deleting_parents_in_use(db: &TestDb) {
     .unwrap();
     donation(db, org, donor, Some(project)).await.unwrap();
 
-    let result = exec(
-        db,
-        "DELETE FROM projects WHERE id = $1",
-        vec![project.into()],
-    )
-    .await;
-    assert_refused(
-        db,
-        result,
-        "fk_donations_project_id",
-        "deleting a project that has donations",
-    );
+    let result = exec(db, "DELETE FROM projects WHERE id = $1", vec![project.into()]).await;
+    assert_refused(db, result, "fk_donations_project_id", "deleting a project that has donations");
 
-    let result = exec(
-        db,
-        "DELETE FROM organizations WHERE id = $1",
-        vec![org.into()],
-    )
-    .await;
-    let err = result
-        .expect_err("deleting an organization that still has data is refused")
-        .to_string();
+    let result = exec(db, "DELETE FROM organizations WHERE id = $1", vec![org.into()]).await;
+    let err = result.expect_err("deleting an organization that still has data is refused").to_string();
     match db.backend() {
         DatabaseBackend::Postgres => assert!(err.contains("_organization_id"), "{err}"),
         _ => assert!(err.contains("FOREIGN KEY constraint failed"), "{err}"),
     }
-    assert_eq!(
-        count(
-            db,
-            "SELECT COUNT(*) FROM donors WHERE id = $1",
-            vec![donor.into()]
-        )
-        .await,
-        1
-    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM donors WHERE id = $1", vec![donor.into()]).await, 1);
 
     // An organization with no data can go.
     let empty = organization(db, "empty").await;
-    exec(
-        db,
-        "DELETE FROM organizations WHERE id = $1",
-        vec![empty.into()],
-    )
-    .await
-    .expect("delete an empty organization");
+    exec(db, "DELETE FROM organizations WHERE id = $1", vec![empty.into()])
+        .await
+        .expect("delete an empty organization");
 
     // A user who is staff somewhere cannot be deleted; their OAuth tokens would go with them.
     let user = id();
-    exec(
-        db,
-        "INSERT INTO users (id, clerk_id, email) VALUES ($1, 'user_1', 'u@example.org')",
-        vec![user.into()],
-    )
-    .await
-    .unwrap();
+    exec(db, "INSERT INTO users (id, clerk_id, email) VALUES ($1, 'user_1', 'u@example.org')", vec![user.into()])
+        .await
+        .unwrap();
     exec(
         db,
         "INSERT INTO staff (id, organization_id, user_id, role) VALUES ($1, $2, $3, 'admin')",
@@ -1454,34 +1157,17 @@ async fn restrictions_refuse_deleting_parents_in_use(db: &TestDb) {
     .await
     .unwrap();
     let result = exec(db, "DELETE FROM users WHERE id = $1", vec![user.into()]).await;
-    assert_refused(
-        db,
-        result,
-        "fk_staff_user_id",
-        "deleting a user who is staff",
-    );
+    assert_refused(db, result, "fk_staff_user_id", "deleting a user who is staff");
 }
 
 givance_tests::on_both_backends!(
     check_constraints_reject_bad_values_and_defaults_apply,
     check_constraints_and_defaults
 );
-givance_tests::on_both_backends!(
-    cross_tenant_references_are_refused,
-    tenant_keys_refuse_cross_tenant_references
-);
-givance_tests::on_both_backends!(
-    donor_deletion_cascades,
-    deleting_a_donor_erases_everything_about_the_donor
-);
-givance_tests::on_both_backends!(
-    campaign_deletion_cascades,
-    deleting_a_campaign_cascades_to_its_emails_and_trackers
-);
-givance_tests::on_both_backends!(
-    parents_in_use_cannot_be_deleted,
-    restrictions_refuse_deleting_parents_in_use
-);
+givance_tests::on_both_backends!(cross_tenant_references_are_refused, tenant_keys_refuse_cross_tenant_references);
+givance_tests::on_both_backends!(donor_deletion_cascades, deleting_a_donor_erases_everything_about_the_donor);
+givance_tests::on_both_backends!(campaign_deletion_cascades, deleting_a_campaign_cascades_to_its_emails_and_trackers);
+givance_tests::on_both_backends!(parents_in_use_cannot_be_deleted, restrictions_refuse_deleting_parents_in_use);
 
 // ---------------------------------------------------------------------------------------------
 // 3. Down and up again, on both backends
@@ -1499,80 +1185,47 @@ async fn statuses(db: &TestDb) -> Vec<(String, String)> {
 async fn down_removes_everything_and_up_restores_it(db: &TestDb) {
     let all = expected_tables();
     let migrations = Migrator::migrations().len();
-    assert!(
-        migrations >= 9,
-        "the schema is created by the first nine migrations"
-    );
+    assert!(migrations >= 9, "the schema is created by the first nine migrations");
 
     let applied = statuses(db).await;
     assert_eq!(applied.len(), migrations);
-    assert!(
-        applied.iter().all(|(_, status)| status == "Applied"),
-        "{applied:?}"
-    );
+    assert!(applied.iter().all(|(_, status)| status == "Applied"), "{applied:?}");
     Migrator::status(db.conn()).await.unwrap();
 
     // Some data, so that `down` has to respect foreign keys while dropping.
     let org = organization(db, "down").await;
     donor_with_everything(db, org).await;
 
-    Migrator::down(db.conn(), None)
-        .await
-        .expect("roll back every migration");
+    Migrator::down(db.conn(), None).await.expect("roll back every migration");
     let left: BTreeSet<String> = table_names(db).await.intersection(&all).cloned().collect();
     assert!(left.is_empty(), "tables left after down: {left:?}");
     let pending = statuses(db).await;
-    assert!(
-        pending.iter().all(|(_, status)| status == "Pending"),
-        "{pending:?}"
-    );
+    assert!(pending.iter().all(|(_, status)| status == "Pending"), "{pending:?}");
 
-    Migrator::up(db.conn(), None)
-        .await
-        .expect("migrate again after a full rollback");
+    Migrator::up(db.conn(), None).await.expect("migrate again after a full rollback");
     let tables = table_names(db).await;
     let missing: Vec<&String> = all.difference(&tables).collect();
-    assert!(
-        missing.is_empty(),
-        "tables missing after up again: {missing:?}"
-    );
+    assert!(missing.is_empty(), "tables missing after up again: {missing:?}");
     let applied = statuses(db).await;
-    assert!(
-        applied.iter().all(|(_, status)| status == "Applied"),
-        "{applied:?}"
-    );
+    assert!(applied.iter().all(|(_, status)| status == "Applied"), "{applied:?}");
     assert_eq!(count(db, "SELECT COUNT(*) FROM donors", vec![]).await, 0);
 }
 
-givance_tests::on_both_backends!(
-    migrations_roll_back_and_reapply,
-    down_removes_everything_and_up_restores_it
-);
+givance_tests::on_both_backends!(migrations_roll_back_and_reapply, down_removes_everything_and_up_restores_it);
 
 /// Each migration alone: up one step at a time, then down one step at a time.
 async fn migrations_step_one_by_one(db: &TestDb) {
     let total = Migrator::migrations().len() as u32;
     Migrator::down(db.conn(), None).await.unwrap();
     for step in 1..=total {
-        Migrator::up(db.conn(), Some(1))
-            .await
-            .unwrap_or_else(|err| panic!("up step {step}: {err}"));
+        Migrator::up(db.conn(), Some(1)).await.unwrap_or_else(|err| panic!("up step {step}: {err}"));
     }
     assert!(expected_tables().is_subset(&table_names(db).await));
     for step in 1..=total {
-        Migrator::down(db.conn(), Some(1))
-            .await
-            .unwrap_or_else(|err| panic!("down step {step}: {err}"));
+        Migrator::down(db.conn(), Some(1)).await.unwrap_or_else(|err| panic!("down step {step}: {err}"));
     }
-    let left: BTreeSet<String> = table_names(db)
-        .await
-        .intersection(&expected_tables())
-        .cloned()
-        .collect();
+    let left: BTreeSet<String> = table_names(db).await.intersection(&expected_tables()).cloned().collect();
     assert!(left.is_empty(), "tables left after stepping down: {left:?}");
 }
 
-givance_tests::on_both_backends!(
-    migrations_apply_and_roll_back_one_at_a_time,
-    migrations_step_one_by_one
-);
+givance_tests::on_both_backends!(migrations_apply_and_roll_back_one_at_a_time, migrations_step_one_by_one);

@@ -10,9 +10,9 @@ use chrono::{TimeDelta, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::shared::{
-    DonorId, EmailGenerationSessionId, EmailScheduleConfigId, EmailSendJobId, GeneratedEmailId,
-    OrgScope, OrganizationId, Page, PageRequest, RepoError, StaffId, TimeZone, Timestamp,
-    ValueError, optional_text, required_text,
+    DonorId, EmailGenerationSessionId, EmailScheduleConfigId, EmailSendJobId, GeneratedEmailId, OrgScope,
+    OrganizationId, Page, PageRequest, RepoError, StaffId, TimeZone, Timestamp, ValueError, optional_text,
+    required_text,
 };
 use crate::string_enum;
 use crate::tracking::EmailTrackerToken;
@@ -49,9 +49,7 @@ impl SessionStatus {
         self == next
             || matches!(
                 (self, next),
-                (Configuring, Generating)
-                    | (Generating, Completed)
-                    | (Configuring | Generating, Cancelled)
+                (Configuring, Generating) | (Generating, Completed) | (Configuring | Generating, Cancelled)
             )
     }
 }
@@ -112,11 +110,7 @@ impl NewEmailGenerationSession {
     pub fn validate(&self) -> Result<(), ValueError> {
         required_text("name", &self.name, NAME_MAX)?;
         optional_text("description", self.description.as_deref(), DESCRIPTION_MAX)?;
-        optional_text(
-            "instructions",
-            self.instructions.as_deref(),
-            INSTRUCTIONS_MAX,
-        )?;
+        optional_text("instructions", self.instructions.as_deref(), INSTRUCTIONS_MAX)?;
         check_selected_donors(&self.selected_donor_ids)
     }
 }
@@ -124,17 +118,11 @@ impl NewEmailGenerationSession {
 /// At most `SELECTED_DONORS_MAX` donors, each once.
 pub fn check_selected_donors(donors: &[DonorId]) -> Result<(), ValueError> {
     if donors.len() > SELECTED_DONORS_MAX {
-        return Err(ValueError::new(
-            "selected_donor_ids",
-            format!("at most {SELECTED_DONORS_MAX} donors"),
-        ));
+        return Err(ValueError::new("selected_donor_ids", format!("at most {SELECTED_DONORS_MAX} donors")));
     }
     let mut seen = HashSet::with_capacity(donors.len());
     if let Some(duplicate) = donors.iter().find(|id| !seen.insert(**id)) {
-        return Err(ValueError::new(
-            "selected_donor_ids",
-            format!("donor {duplicate} is listed twice"),
-        ));
+        return Err(ValueError::new("selected_donor_ids", format!("donor {duplicate} is listed twice")));
     }
     Ok(())
 }
@@ -167,9 +155,7 @@ impl SessionPatch {
         text("description", &self.description, DESCRIPTION_MAX)?;
         text("instructions", &self.instructions, INSTRUCTIONS_MAX)?;
         text("job_id", &self.job_id, FIELD_MAX)?;
-        self.selected_donor_ids
-            .as_deref()
-            .map_or(Ok(()), check_selected_donors)
+        self.selected_donor_ids.as_deref().map_or(Ok(()), check_selected_donors)
     }
 }
 
@@ -216,8 +202,7 @@ pub trait EmailGenerationSessionRepository: Send + Sync {
     ) -> Result<EmailGenerationSession, RepoError>;
     /// Fails with `NotFound` when the session is not the organization's and with `InUse` while
     /// generated emails belong to it (cancel it instead).
-    async fn delete(&self, scope: &OrgScope, id: EmailGenerationSessionId)
-    -> Result<(), RepoError>;
+    async fn delete(&self, scope: &OrgScope, id: EmailGenerationSessionId) -> Result<(), RepoError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,17 +393,9 @@ pub struct GeneratedEmailFilter {
 pub trait GeneratedEmailRepository: Send + Sync {
     /// Stores a draft. Fails with `NotFound` when the session or the donor is not the
     /// organization's.
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        email: NewGeneratedEmail,
-    ) -> Result<GeneratedEmail, RepoError>;
+    async fn create(&self, scope: &OrgScope, email: NewGeneratedEmail) -> Result<GeneratedEmail, RepoError>;
     /// `None` when the email does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: GeneratedEmailId,
-    ) -> Result<Option<GeneratedEmail>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: GeneratedEmailId) -> Result<Option<GeneratedEmail>, RepoError>;
     /// The email carrying this pixel token, if it is the organization's.
     async fn find_by_tracker(
         &self,
@@ -480,12 +457,7 @@ impl DailyLimit {
             .filter(|l| i64::from(*l) <= INTEGER_MAX)
             .and_then(NonZeroU32::new)
             .map(Self)
-            .ok_or_else(|| {
-                ValueError::new(
-                    "daily_limit",
-                    format!("must be between 1 and {INTEGER_MAX}, not {limit}"),
-                )
-            })
+            .ok_or_else(|| ValueError::new("daily_limit", format!("must be between 1 and {INTEGER_MAX}, not {limit}")))
     }
 
     pub fn get(self) -> u32 {
@@ -520,16 +492,9 @@ pub struct MinGapHours(u32);
 
 impl MinGapHours {
     pub fn new(hours: i64) -> Result<Self, ValueError> {
-        u32::try_from(hours)
-            .ok()
-            .filter(|h| i64::from(*h) <= INTEGER_MAX)
-            .map(Self)
-            .ok_or_else(|| {
-                ValueError::new(
-                    "min_gap_hours",
-                    format!("must be between 0 and {INTEGER_MAX}, not {hours}"),
-                )
-            })
+        u32::try_from(hours).ok().filter(|h| i64::from(*h) <= INTEGER_MAX).map(Self).ok_or_else(|| {
+            ValueError::new("min_gap_hours", format!("must be between 0 and {INTEGER_MAX}, not {hours}"))
+        })
     }
 
     pub fn get(self) -> u32 {
@@ -632,10 +597,7 @@ impl SendWindow {
 impl Default for SendWindow {
     /// The schema's default: 9 AM to 5 PM.
     fn default() -> Self {
-        Self {
-            start: HourOfDay(9),
-            end: HourOfDay(17),
-        }
+        Self { start: HourOfDay(9), end: HourOfDay(17) }
     }
 }
 
@@ -648,10 +610,7 @@ pub struct SendDays(Vec<Weekday>);
 impl SendDays {
     /// From ISO weekday numbers; duplicates are dropped, the order does not matter.
     pub fn from_iso(days: &[i64]) -> Result<Self, ValueError> {
-        let weekdays = days
-            .iter()
-            .map(|day| iso_weekday(*day))
-            .collect::<Result<Vec<_>, _>>()?;
+        let weekdays = days.iter().map(|day| iso_weekday(*day)).collect::<Result<Vec<_>, _>>()?;
         Self::new(weekdays)
     }
 
@@ -673,10 +632,7 @@ impl SendDays {
     /// The stored form: ISO weekday numbers, ascending.
     pub fn iso_numbers(&self) -> Vec<u8> {
         // number_from_monday is 1..=7.
-        self.0
-            .iter()
-            .map(|day| day.number_from_monday() as u8)
-            .collect()
+        self.0.iter().map(|day| day.number_from_monday() as u8).collect()
     }
 
     pub fn contains(&self, day: Weekday) -> bool {
@@ -685,29 +641,15 @@ impl SendDays {
 }
 
 fn iso_weekday(day: i64) -> Result<Weekday, ValueError> {
-    let invalid = || {
-        ValueError::new(
-            "send_days",
-            format!("{day} is not an ISO weekday (1 = Monday ... 7 = Sunday)"),
-        )
-    };
-    let index = u8::try_from(day)
-        .ok()
-        .and_then(|d| d.checked_sub(1))
-        .ok_or_else(invalid)?;
+    let invalid = || ValueError::new("send_days", format!("{day} is not an ISO weekday (1 = Monday ... 7 = Sunday)"));
+    let index = u8::try_from(day).ok().and_then(|d| d.checked_sub(1)).ok_or_else(invalid)?;
     Weekday::try_from(index).map_err(|_| invalid())
 }
 
 impl Default for SendDays {
     /// The schema's default: Monday to Friday.
     fn default() -> Self {
-        Self(vec![
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-        ])
+        Self(vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri])
     }
 }
 
@@ -785,17 +727,9 @@ pub struct EmailScheduleConfigPatch {
 pub trait EmailScheduleRepository: Send + Sync {
     /// Sets the session's schedule, replacing any it had (one per session). Fails with
     /// `NotFound` when the session is not the organization's.
-    async fn upsert(
-        &self,
-        scope: &OrgScope,
-        config: NewEmailScheduleConfig,
-    ) -> Result<EmailScheduleConfig, RepoError>;
+    async fn upsert(&self, scope: &OrgScope, config: NewEmailScheduleConfig) -> Result<EmailScheduleConfig, RepoError>;
     /// `None` when the config does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: EmailScheduleConfigId,
-    ) -> Result<Option<EmailScheduleConfig>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: EmailScheduleConfigId) -> Result<Option<EmailScheduleConfig>, RepoError>;
     /// The session's schedule; `None` when it has none (or the session is not the organization's).
     async fn get_for_session(
         &self,
@@ -832,11 +766,7 @@ pub trait EmailScheduleRepository: Send + Sync {
         session: EmailGenerationSessionId,
     ) -> Result<EmailScheduleConfig, RepoError>;
     /// Fails with `NotFound` when the session has no schedule in the organization.
-    async fn delete(
-        &self,
-        scope: &OrgScope,
-        session: EmailGenerationSessionId,
-    ) -> Result<(), RepoError>;
+    async fn delete(&self, scope: &OrgScope, session: EmailGenerationSessionId) -> Result<(), RepoError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -896,11 +826,7 @@ pub struct NewEmailSendJob {
 
 impl NewEmailSendJob {
     pub fn new(email_id: GeneratedEmailId, scheduled_for: Timestamp, timezone: TimeZone) -> Self {
-        Self {
-            email_id,
-            scheduled_for,
-            timezone,
-        }
+        Self { email_id, scheduled_for, timezone }
     }
 
     /// Every job starts here.
@@ -921,17 +847,9 @@ pub struct SendJobFilter {
 pub trait EmailSendJobRepository: Send + Sync {
     /// Schedules the sends, all or none. Fails with `NotFound` when any email is not the
     /// organization's.
-    async fn create_many(
-        &self,
-        scope: &OrgScope,
-        jobs: Vec<NewEmailSendJob>,
-    ) -> Result<Vec<EmailSendJob>, RepoError>;
+    async fn create_many(&self, scope: &OrgScope, jobs: Vec<NewEmailSendJob>) -> Result<Vec<EmailSendJob>, RepoError>;
     /// `None` when the job does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: EmailSendJobId,
-    ) -> Result<Option<EmailSendJob>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: EmailSendJobId) -> Result<Option<EmailSendJob>, RepoError>;
     /// Jobs matching the filter (by status, by email), newest first.
     async fn list(
         &self,
@@ -980,8 +898,7 @@ pub trait EmailSendJobRepository: Send + Sync {
     /// Cancels a `pending` or `failed` job; a cancelled one is returned unchanged. Fails with
     /// `NotFound` when the job is not the organization's, and with `Invalid` when it is
     /// `processing` or `sent`.
-    async fn cancel(&self, scope: &OrgScope, id: EmailSendJobId)
-    -> Result<EmailSendJob, RepoError>;
+    async fn cancel(&self, scope: &OrgScope, id: EmailSendJobId) -> Result<EmailSendJob, RepoError>;
     /// Cancels every `pending` job of the session's emails and returns how many; an unknown
     /// session has none.
     async fn cancel_pending_for_session(
@@ -1028,14 +945,8 @@ mod tests {
         session.selected_donor_ids = vec![donor, DonorId::new()];
         assert!(session.validate().is_ok());
         session.selected_donor_ids.push(donor);
-        assert_eq!(
-            field_of(session.validate()).as_deref(),
-            Some("selected_donor_ids")
-        );
-        assert_eq!(
-            field_of(NewEmailGenerationSession::new("  ")).as_deref(),
-            Some("name")
-        );
+        assert_eq!(field_of(session.validate()).as_deref(), Some("selected_donor_ids"));
+        assert_eq!(field_of(NewEmailGenerationSession::new("  ")).as_deref(), Some("name"));
     }
 
     #[test]
@@ -1072,20 +983,14 @@ mod tests {
             let result = NewGeneratedEmail::new(session, donor, subject, plain, html);
             assert_eq!(field_of(result).as_deref(), Some(field), "{subject:?}");
         }
-        let patch = GeneratedEmailPatch {
-            subject: Some("a\nb".into()),
-            ..Default::default()
-        };
+        let patch = GeneratedEmailPatch { subject: Some("a\nb".into()), ..Default::default() };
         assert_eq!(field_of(patch.validate()).as_deref(), Some("subject"));
     }
 
     #[test]
     fn email_providers_are_a_closed_set() {
         for provider in EmailProvider::ALL {
-            assert_eq!(
-                provider.as_str().parse::<EmailProvider>().unwrap(),
-                *provider
-            );
+            assert_eq!(provider.as_str().parse::<EmailProvider>().unwrap(), *provider);
         }
         assert!("yahoo".parse::<EmailProvider>().is_err());
     }
@@ -1103,74 +1008,39 @@ mod tests {
             (24, 25, Some("send_start_hour")),
         ];
         for (start, end, field) in cases {
-            assert_eq!(
-                field_of(SendWindow::new(start, end)).as_deref(),
-                field,
-                "{start}..{end}"
-            );
+            assert_eq!(field_of(SendWindow::new(start, end)).as_deref(), field, "{start}..{end}");
         }
         let window = SendWindow::default();
         assert_eq!((window.start_hour(), window.end_hour()), (9, 17));
-        assert!(
-            window.contains(9)
-                && window.contains(16)
-                && !window.contains(17)
-                && !window.contains(8)
-        );
+        assert!(window.contains(9) && window.contains(16) && !window.contains(17) && !window.contains(8));
         assert!(HourOfDay::new(23).is_ok() && HourOfDay::new(24).is_err());
     }
 
     #[test]
     fn send_days_are_iso_weekdays_non_empty_and_deduplicated() {
-        let ok: [(&[i64], &[u8]); 4] = [
-            (&[1, 2, 3, 4, 5], &[1, 2, 3, 4, 5]),
-            (&[7], &[7]),
-            (&[5, 1, 5, 3, 1], &[1, 3, 5]),
-            (&[6, 7, 6], &[6, 7]),
-        ];
+        let ok: [(&[i64], &[u8]); 4] =
+            [(&[1, 2, 3, 4, 5], &[1, 2, 3, 4, 5]), (&[7], &[7]), (&[5, 1, 5, 3, 1], &[1, 3, 5]), (&[6, 7, 6], &[6, 7])];
         for (input, stored) in ok {
-            assert_eq!(
-                SendDays::from_iso(input).unwrap().iso_numbers(),
-                stored,
-                "{input:?}"
-            );
+            assert_eq!(SendDays::from_iso(input).unwrap().iso_numbers(), stored, "{input:?}");
         }
         for bad in [&[][..], &[0], &[8], &[1, 2, 8], &[-1], &[256 + 1]] {
-            assert_eq!(
-                field_of(SendDays::from_iso(bad)).as_deref(),
-                Some("send_days"),
-                "{bad:?}"
-            );
+            assert_eq!(field_of(SendDays::from_iso(bad)).as_deref(), Some("send_days"), "{bad:?}");
         }
         assert!(SendDays::from_iso(&[1]).unwrap().contains(Weekday::Mon));
         assert_eq!(SendDays::default().iso_numbers(), [1, 2, 3, 4, 5]);
         assert!(serde_json::from_str::<SendDays>("[]").is_err());
-        assert_eq!(
-            serde_json::to_string(&serde_json::from_str::<SendDays>("[3,3,1]").unwrap()).unwrap(),
-            "[1,3]"
-        );
+        assert_eq!(serde_json::to_string(&serde_json::from_str::<SendDays>("[3,3,1]").unwrap()).unwrap(), "[1,3]");
     }
 
     #[test]
     fn daily_limit_is_at_least_one_and_min_gap_is_not_negative() {
-        let limits: [(i64, bool); 6] = [
-            (1, true),
-            (100, true),
-            (i64::from(i32::MAX), true),
-            (0, false),
-            (-5, false),
-            (INTEGER_MAX + 1, false),
-        ];
+        let limits: [(i64, bool); 6] =
+            [(1, true), (100, true), (i64::from(i32::MAX), true), (0, false), (-5, false), (INTEGER_MAX + 1, false)];
         for (limit, ok) in limits {
             assert_eq!(DailyLimit::new(limit).is_ok(), ok, "{limit}");
         }
-        let gaps: [(i64, bool); 5] = [
-            (0, true),
-            (24, true),
-            (i64::from(i32::MAX), true),
-            (-1, false),
-            (INTEGER_MAX + 1, false),
-        ];
+        let gaps: [(i64, bool); 5] =
+            [(0, true), (24, true), (i64::from(i32::MAX), true), (-1, false), (INTEGER_MAX + 1, false)];
         for (gap, ok) in gaps {
             assert_eq!(MinGapHours::new(gap).is_ok(), ok, "{gap}");
         }
@@ -1186,13 +1056,7 @@ mod tests {
         assert_eq!(config.daily_limit.get(), 100);
         assert_eq!(config.min_gap_hours.get(), 24);
         assert_eq!(config.timezone.name(), "America/New_York");
-        assert_eq!(
-            (
-                config.send_window.start_hour(),
-                config.send_window.end_hour()
-            ),
-            (9, 17)
-        );
+        assert_eq!((config.send_window.start_hour(), config.send_window.end_hour()), (9, 17));
         assert_eq!(config.send_days.iso_numbers(), [1, 2, 3, 4, 5]);
         assert!(config.is_active);
     }
@@ -1215,11 +1079,7 @@ mod tests {
         for (from, to, expected) in cases {
             assert_eq!(from.can_become(to), expected, "{from} -> {to}");
         }
-        let job = NewEmailSendJob::new(
-            GeneratedEmailId::new(),
-            crate::shared::time::now(),
-            TimeZone::default(),
-        );
+        let job = NewEmailSendJob::new(GeneratedEmailId::new(), crate::shared::time::now(), TimeZone::default());
         assert_eq!(job.status(), Pending);
     }
 }

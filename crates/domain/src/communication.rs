@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use crate::shared::{
-    CommunicationId, CommunicationThreadId, DonorId, OrgScope, Page, PageRequest, RepoError,
-    StaffId, Timestamp, ValueError, optional_text, required_text,
+    CommunicationId, CommunicationThreadId, DonorId, OrgScope, Page, PageRequest, RepoError, StaffId, Timestamp,
+    ValueError, optional_text, required_text,
 };
 use crate::string_enum;
 
@@ -165,15 +165,9 @@ impl NewCommunication {
 }
 
 /// A `scheduled` communication needs `scheduled_for`.
-pub fn check_schedule(
-    status: CommunicationStatus,
-    scheduled_for: Option<Timestamp>,
-) -> Result<(), ValueError> {
+pub fn check_schedule(status: CommunicationStatus, scheduled_for: Option<Timestamp>) -> Result<(), ValueError> {
     if status == CommunicationStatus::Scheduled && scheduled_for.is_none() {
-        return Err(ValueError::new(
-            "scheduled_for",
-            "is required when status is 'scheduled'",
-        ));
+        return Err(ValueError::new("scheduled_for", "is required when status is 'scheduled'"));
     }
     Ok(())
 }
@@ -225,17 +219,9 @@ pub struct CommunicationFilter {
 #[async_trait]
 pub trait CommunicationRepository: Send + Sync {
     /// Fails with `NotFound` when the donor, thread or staff member is not the organization's.
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        communication: NewCommunication,
-    ) -> Result<Communication, RepoError>;
+    async fn create(&self, scope: &OrgScope, communication: NewCommunication) -> Result<Communication, RepoError>;
     /// `None` when the communication does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: CommunicationId,
-    ) -> Result<Option<Communication>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: CommunicationId) -> Result<Option<Communication>, RepoError>;
     /// Communications matching the filter (by donor, thread, channel, status), newest first.
     async fn list(
         &self,
@@ -305,14 +291,8 @@ pub fn validate_tags(tags: &[String]) -> Result<(), ValueError> {
     if tags.len() > TAGS_MAX {
         return Err(ValueError::new("tags", format!("at most {TAGS_MAX} tags")));
     }
-    if tags
-        .iter()
-        .any(|tag| tag.trim().is_empty() || tag.chars().count() > TAG_MAX)
-    {
-        return Err(ValueError::new(
-            "tags",
-            format!("each tag must be 1-{TAG_MAX} characters"),
-        ));
+    if tags.iter().any(|tag| tag.trim().is_empty() || tag.chars().count() > TAG_MAX) {
+        return Err(ValueError::new("tags", format!("each tag must be 1-{TAG_MAX} characters")));
     }
     Ok(())
 }
@@ -329,16 +309,8 @@ pub struct CommunicationThreadPatch {
 
 impl CommunicationThreadPatch {
     pub fn validate(&self) -> Result<(), ValueError> {
-        optional_text(
-            "subject",
-            self.subject.as_ref().and_then(|s| s.as_deref()),
-            SUBJECT_MAX,
-        )?;
-        optional_text(
-            "internal_notes",
-            self.internal_notes.as_ref().and_then(|n| n.as_deref()),
-            NOTES_MAX,
-        )?;
+        optional_text("subject", self.subject.as_ref().and_then(|s| s.as_deref()), SUBJECT_MAX)?;
+        optional_text("internal_notes", self.internal_notes.as_ref().and_then(|n| n.as_deref()), NOTES_MAX)?;
         self.tags.as_deref().map_or(Ok(()), validate_tags)
     }
 }
@@ -373,17 +345,9 @@ pub struct ThreadFilter {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CommunicationThreadRepository: Send + Sync {
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        thread: NewCommunicationThread,
-    ) -> Result<CommunicationThread, RepoError>;
+    async fn create(&self, scope: &OrgScope, thread: NewCommunicationThread) -> Result<CommunicationThread, RepoError>;
     /// `None` when the thread does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: CommunicationThreadId,
-    ) -> Result<Option<CommunicationThread>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: CommunicationThreadId) -> Result<Option<CommunicationThread>, RepoError>;
     /// Threads matching the filter (by status, participant donor or staff member), newest first.
     async fn list(
         &self,
@@ -421,11 +385,7 @@ pub trait CommunicationThreadRepository: Send + Sync {
     ) -> Result<(), RepoError>;
     /// The thread's staff, in joining order. Fails with `NotFound` when the thread is not the
     /// organization's.
-    async fn list_staff(
-        &self,
-        scope: &OrgScope,
-        thread: CommunicationThreadId,
-    ) -> Result<Vec<ThreadStaff>, RepoError>;
+    async fn list_staff(&self, scope: &OrgScope, thread: CommunicationThreadId) -> Result<Vec<ThreadStaff>, RepoError>;
     /// Adds a donor to the thread; adding one already there returns the existing row. Fails with
     /// `NotFound` when the thread or the donor is not the organization's.
     async fn add_donor(
@@ -444,11 +404,8 @@ pub trait CommunicationThreadRepository: Send + Sync {
     ) -> Result<(), RepoError>;
     /// The thread's donors, in joining order. Fails with `NotFound` when the thread is not the
     /// organization's.
-    async fn list_donors(
-        &self,
-        scope: &OrgScope,
-        thread: CommunicationThreadId,
-    ) -> Result<Vec<ThreadDonor>, RepoError>;
+    async fn list_donors(&self, scope: &OrgScope, thread: CommunicationThreadId)
+    -> Result<Vec<ThreadDonor>, RepoError>;
 }
 
 #[cfg(test)]
@@ -458,39 +415,21 @@ mod tests {
 
     #[test]
     fn the_two_channel_lists_differ() {
-        assert_eq!(
-            "text".parse::<CommunicationChannel>().unwrap(),
-            CommunicationChannel::Text
-        );
+        assert_eq!("text".parse::<CommunicationChannel>().unwrap(), CommunicationChannel::Text);
         assert!("text".parse::<ThreadChannel>().is_err());
-        assert_eq!(
-            "other".parse::<ThreadChannel>().unwrap(),
-            ThreadChannel::Other
-        );
+        assert_eq!("other".parse::<ThreadChannel>().unwrap(), ThreadChannel::Other);
         assert!("other".parse::<CommunicationChannel>().is_err());
-        assert_eq!(
-            "mail".parse::<CommunicationChannel>().unwrap(),
-            CommunicationChannel::Mail
-        );
+        assert_eq!("mail".parse::<CommunicationChannel>().unwrap(), CommunicationChannel::Mail);
         assert!("mail".parse::<ThreadChannel>().is_err());
     }
 
     #[test]
     fn check_lists_parse_strictly() {
         assert_eq!("inbound".parse::<Direction>().unwrap(), Direction::Inbound);
-        assert_eq!(
-            "sideways".parse::<Direction>().unwrap_err().field,
-            "direction"
-        );
-        assert_eq!(
-            "delivered".parse::<CommunicationStatus>().unwrap(),
-            CommunicationStatus::Delivered
-        );
+        assert_eq!("sideways".parse::<Direction>().unwrap_err().field, "direction");
+        assert_eq!("delivered".parse::<CommunicationStatus>().unwrap(), CommunicationStatus::Delivered);
         assert!("read".parse::<CommunicationStatus>().is_err());
-        assert_eq!(
-            "resolved".parse::<ThreadStatus>().unwrap(),
-            ThreadStatus::Resolved
-        );
+        assert_eq!("resolved".parse::<ThreadStatus>().unwrap(), ThreadStatus::Resolved);
         assert!("closed".parse::<ThreadStatus>().is_err());
         assert_eq!(ThreadStaffRole::default().as_str(), "participant");
         assert!("admin".parse::<ThreadStaffRole>().is_err());
@@ -499,13 +438,8 @@ mod tests {
     #[test]
     fn communications_need_content_and_scheduled_ones_a_time() {
         let donor = DonorId::new();
-        let mut note = NewCommunication::new(
-            donor,
-            CommunicationChannel::Phone,
-            Direction::Outbound,
-            " Left a message ",
-        )
-        .unwrap();
+        let mut note =
+            NewCommunication::new(donor, CommunicationChannel::Phone, Direction::Outbound, " Left a message ").unwrap();
         assert_eq!(note.content, "Left a message");
         assert_eq!(note.status, CommunicationStatus::Sent);
         assert!(note.validate().is_ok());
@@ -513,8 +447,7 @@ mod tests {
         assert_eq!(note.validate().unwrap_err().field, "scheduled_for");
         note.scheduled_for = Some(crate::shared::time::now());
         assert!(note.validate().is_ok());
-        let blank =
-            NewCommunication::new(donor, CommunicationChannel::Email, Direction::Inbound, "  ");
+        let blank = NewCommunication::new(donor, CommunicationChannel::Email, Direction::Inbound, "  ");
         assert_eq!(blank.unwrap_err().field, "content");
         let patch = CommunicationPatch {
             status: Some(CommunicationStatus::Scheduled),
@@ -526,17 +459,13 @@ mod tests {
 
     #[test]
     fn thread_tags_are_checked() {
-        let mut thread =
-            NewCommunicationThread::new(Some("Gala follow-up"), ThreadChannel::Email).unwrap();
+        let mut thread = NewCommunicationThread::new(Some("Gala follow-up"), ThreadChannel::Email).unwrap();
         assert_eq!(thread.status, ThreadStatus::Active);
         thread.tags = vec!["gala".into()];
         assert!(thread.validate().is_ok());
         thread.tags.push(String::new());
         assert_eq!(thread.validate().unwrap_err().field, "tags");
-        let patch = CommunicationThreadPatch {
-            tags: Some(vec!["x".repeat(TAG_MAX + 1)]),
-            ..Default::default()
-        };
+        let patch = CommunicationThreadPatch { tags: Some(vec!["x".repeat(TAG_MAX + 1)]), ..Default::default() };
         assert_eq!(patch.validate().unwrap_err().field, "tags");
     }
 }

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::shared::{Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, ValueError, optional_text};
+use crate::shared::{
+    Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, ValueError,
+    optional_text,
+};
 use crate::string_enum;
 
 string_enum! {
@@ -41,7 +44,9 @@ impl Recurrence {
         match (is_recurring, frequency) {
             (true, frequency) => Ok(Recurrence::Recurring(frequency)),
             (false, None) => Ok(Recurrence::OneOff),
-            (false, Some(_)) => Err(ValueError::new("recurring_frequency", "may only be set when is_recurring is true")),
+            (false, Some(_)) => {
+                Err(ValueError::new("recurring_frequency", "may only be set when is_recurring is true"))
+            }
         }
     }
 
@@ -194,7 +199,12 @@ pub trait DonationRepository: Send + Sync {
     async fn create(&self, scope: &OrgScope, donation: NewDonation) -> Result<Donation, RepoError>;
     async fn get(&self, scope: &OrgScope, id: DonationId) -> Result<Option<Donation>, RepoError>;
     /// Newest first.
-    async fn list(&self, scope: &OrgScope, filter: DonationFilter, page: PageRequest) -> Result<Page<Donation>, RepoError>;
+    async fn list(
+        &self,
+        scope: &OrgScope,
+        filter: DonationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Donation>, RepoError>;
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError>;
     async fn delete(&self, scope: &OrgScope, id: DonationId) -> Result<(), RepoError>;
     /// Exact totals per currency of the matching donations.

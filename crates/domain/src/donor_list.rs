@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::shared::{
-    DonorId, DonorListId, OrgScope, Page, PageRequest, RepoError, Timestamp, UserId, ValueError,
-    optional_text, required_text,
+    DonorId, DonorListId, OrgScope, Page, PageRequest, RepoError, Timestamp, UserId, ValueError, optional_text,
+    required_text,
 };
 use crate::string_enum;
 
@@ -39,28 +39,19 @@ impl ListDefinition {
 
     /// Builds a definition from flat fields (a row, an API body), refusing filters on a static
     /// list and a dynamic list without filters.
-    pub fn from_parts(
-        list_type: DonorListType,
-        filters: Option<serde_json::Value>,
-    ) -> Result<Self, ValueError> {
+    pub fn from_parts(list_type: DonorListType, filters: Option<serde_json::Value>) -> Result<Self, ValueError> {
         match (list_type, filters) {
-            (DonorListType::Static, None | Some(serde_json::Value::Null)) => {
-                Ok(ListDefinition::Static)
+            (DonorListType::Static, None | Some(serde_json::Value::Null)) => Ok(ListDefinition::Static),
+            (DonorListType::Static, Some(_)) => {
+                Err(ValueError::new("filters", "may only be set when type is 'dynamic'"))
             }
-            (DonorListType::Static, Some(_)) => Err(ValueError::new(
-                "filters",
-                "may only be set when type is 'dynamic'",
-            )),
             (DonorListType::Dynamic, Some(filters @ serde_json::Value::Object(_))) => {
                 Ok(ListDefinition::Dynamic { filters })
             }
-            (DonorListType::Dynamic, Some(serde_json::Value::Null) | None) => Err(ValueError::new(
-                "filters",
-                "are required when type is 'dynamic'",
-            )),
-            (DonorListType::Dynamic, Some(_)) => {
-                Err(ValueError::new("filters", "must be a JSON object"))
+            (DonorListType::Dynamic, Some(serde_json::Value::Null) | None) => {
+                Err(ValueError::new("filters", "are required when type is 'dynamic'"))
             }
+            (DonorListType::Dynamic, Some(_)) => Err(ValueError::new("filters", "must be a JSON object")),
         }
     }
 
@@ -132,11 +123,7 @@ impl DonorListPatch {
         if let Some(name) = &self.name {
             required_text("name", name, NAME_MAX)?;
         }
-        optional_text(
-            "description",
-            self.description.as_ref().and_then(|d| d.as_deref()),
-            DESCRIPTION_MAX,
-        )?;
+        optional_text("description", self.description.as_ref().and_then(|d| d.as_deref()), DESCRIPTION_MAX)?;
         Ok(())
     }
 }
@@ -162,10 +149,7 @@ pub fn check_member_batch(donors: &[DonorId]) -> Result<(), ValueError> {
         return Err(ValueError::new("donor_ids", "must name at least one donor"));
     }
     if donors.len() > MEMBERS_PER_CALL_MAX {
-        return Err(ValueError::new(
-            "donor_ids",
-            format!("at most {MEMBERS_PER_CALL_MAX} donors per call"),
-        ));
+        return Err(ValueError::new("donor_ids", format!("at most {MEMBERS_PER_CALL_MAX} donors per call")));
     }
     Ok(())
 }
@@ -177,15 +161,9 @@ pub trait DonorListRepository: Send + Sync {
     /// `None` when the list does not exist in the organization.
     async fn get(&self, scope: &OrgScope, id: DonorListId) -> Result<Option<DonorList>, RepoError>;
     /// The organization's lists, newest first.
-    async fn list(&self, scope: &OrgScope, page: PageRequest)
-    -> Result<Page<DonorList>, RepoError>;
+    async fn list(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<DonorList>, RepoError>;
     /// Fails with `NotFound` when the list is not the organization's.
-    async fn update(
-        &self,
-        scope: &OrgScope,
-        id: DonorListId,
-        patch: DonorListPatch,
-    ) -> Result<DonorList, RepoError>;
+    async fn update(&self, scope: &OrgScope, id: DonorListId, patch: DonorListPatch) -> Result<DonorList, RepoError>;
     /// Deletes the list and its memberships (never the donors). Fails with `NotFound` when the
     /// list is not the organization's.
     async fn delete(&self, scope: &OrgScope, id: DonorListId) -> Result<(), RepoError>;
@@ -202,12 +180,8 @@ pub trait DonorListRepository: Send + Sync {
     ) -> Result<u64, RepoError>;
     /// Removes donors from a static list, updates `donor_count` and returns how many were
     /// removed. Fails with `NotFound` when the list is not the organization's.
-    async fn remove_members(
-        &self,
-        scope: &OrgScope,
-        list: DonorListId,
-        donors: Vec<DonorId>,
-    ) -> Result<u64, RepoError>;
+    async fn remove_members(&self, scope: &OrgScope, list: DonorListId, donors: Vec<DonorId>)
+    -> Result<u64, RepoError>;
     /// A static list's members, most recently added first. Fails with `NotFound` when the list is
     /// not the organization's; a dynamic list has no stored members (evaluate its filters instead).
     async fn list_members(
@@ -217,11 +191,7 @@ pub trait DonorListRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<DonorListMember>, RepoError>;
     /// The static lists the donor is a member of; empty when the donor is not the organization's.
-    async fn lists_for_donor(
-        &self,
-        scope: &OrgScope,
-        donor: DonorId,
-    ) -> Result<Vec<DonorList>, RepoError>;
+    async fn lists_for_donor(&self, scope: &OrgScope, donor: DonorId) -> Result<Vec<DonorList>, RepoError>;
     /// Stores a freshly computed member count (for dynamic lists) with `last_updated = at`. Fails
     /// with `NotFound` when the list is not the organization's.
     async fn set_donor_count(
@@ -243,39 +213,15 @@ mod tests {
     #[test]
     fn dynamic_lists_have_filters_and_static_ones_do_not() {
         use DonorListType::*;
-        let cases: [(
-            DonorListType,
-            Option<serde_json::Value>,
-            Result<DonorListType, &str>,
-        ); 8] = [
+        let cases: [(DonorListType, Option<serde_json::Value>, Result<DonorListType, &str>); 8] = [
             (Static, None, Ok(Static)),
             (Static, Some(serde_json::Value::Null), Ok(Static)),
-            (
-                Static,
-                Some(json!({"journey_stage": "prospect"})),
-                Err("may only be set when type is 'dynamic'"),
-            ),
-            (
-                Static,
-                Some(json!({})),
-                Err("may only be set when type is 'dynamic'"),
-            ),
-            (
-                Dynamic,
-                Some(json!({"journey_stage": "prospect"})),
-                Ok(Dynamic),
-            ),
+            (Static, Some(json!({"journey_stage": "prospect"})), Err("may only be set when type is 'dynamic'")),
+            (Static, Some(json!({})), Err("may only be set when type is 'dynamic'")),
+            (Dynamic, Some(json!({"journey_stage": "prospect"})), Ok(Dynamic)),
             (Dynamic, None, Err("are required when type is 'dynamic'")),
-            (
-                Dynamic,
-                Some(serde_json::Value::Null),
-                Err("are required when type is 'dynamic'"),
-            ),
-            (
-                Dynamic,
-                Some(json!(["prospect"])),
-                Err("must be a JSON object"),
-            ),
+            (Dynamic, Some(serde_json::Value::Null), Err("are required when type is 'dynamic'")),
+            (Dynamic, Some(json!(["prospect"])), Err("must be a JSON object")),
         ];
         for (list_type, filters, expected) in cases {
             let result = ListDefinition::from_parts(list_type, filters.clone());
@@ -294,9 +240,7 @@ mod tests {
             }
         }
         assert_eq!(
-            ListDefinition::dynamic(json!({"tags": ["major"]}))
-                .unwrap()
-                .filters(),
+            ListDefinition::dynamic(json!({"tags": ["major"]})).unwrap().filters(),
             Some(&json!({"tags": ["major"]}))
         );
     }
@@ -316,10 +260,7 @@ mod tests {
         assert!(check_member_batch(&[]).is_err());
         assert!(check_member_batch(&[DonorId::new()]).is_ok());
         let too_many: Vec<DonorId> = (0..=MEMBERS_PER_CALL_MAX).map(|_| DonorId::new()).collect();
-        assert_eq!(
-            check_member_batch(&too_many).unwrap_err().field,
-            "donor_ids"
-        );
+        assert_eq!(check_member_batch(&too_many).unwrap_err().field, "donor_ids");
         assert_eq!(members_need_static_list().field, "type");
     }
 }

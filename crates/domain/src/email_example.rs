@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::communication::validate_tags;
 use crate::shared::{
-    OrgScope, Page, PageRequest, RepoError, StaffEmailExampleId, StaffId, Timestamp, ValueError,
-    optional_text, required_text,
+    OrgScope, Page, PageRequest, RepoError, StaffEmailExampleId, StaffId, Timestamp, ValueError, optional_text,
+    required_text,
 };
 
 pub const SUBJECT_MAX: usize = 998;
@@ -72,24 +72,12 @@ pub struct StaffEmailExamplePatch {
 
 impl StaffEmailExamplePatch {
     pub fn validate(&self) -> Result<(), ValueError> {
-        optional_text(
-            "subject",
-            self.subject.as_ref().and_then(|s| s.as_deref()),
-            SUBJECT_MAX,
-        )?;
+        optional_text("subject", self.subject.as_ref().and_then(|s| s.as_deref()), SUBJECT_MAX)?;
         if let Some(body) = &self.body {
             required_text("body", body, BODY_MAX)?;
         }
-        optional_text(
-            "donor_type",
-            self.donor_type.as_ref().and_then(|d| d.as_deref()),
-            LABEL_MAX,
-        )?;
-        optional_text(
-            "campaign_type",
-            self.campaign_type.as_ref().and_then(|c| c.as_deref()),
-            LABEL_MAX,
-        )?;
+        optional_text("donor_type", self.donor_type.as_ref().and_then(|d| d.as_deref()), LABEL_MAX)?;
+        optional_text("campaign_type", self.campaign_type.as_ref().and_then(|c| c.as_deref()), LABEL_MAX)?;
         self.tags.as_deref().map_or(Ok(()), validate_tags)
     }
 }
@@ -98,17 +86,9 @@ impl StaffEmailExamplePatch {
 #[async_trait]
 pub trait StaffEmailExampleRepository: Send + Sync {
     /// Fails with `NotFound` when the staff member is not the organization's.
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        example: NewStaffEmailExample,
-    ) -> Result<StaffEmailExample, RepoError>;
+    async fn create(&self, scope: &OrgScope, example: NewStaffEmailExample) -> Result<StaffEmailExample, RepoError>;
     /// `None` when the example does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: StaffEmailExampleId,
-    ) -> Result<Option<StaffEmailExample>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: StaffEmailExampleId) -> Result<Option<StaffEmailExample>, RepoError>;
     /// Examples, of one staff member or all, newest first.
     async fn list(
         &self,
@@ -135,25 +115,16 @@ mod tests {
     #[test]
     fn examples_need_a_body_and_valid_labels() {
         let staff = StaffId::new();
-        let mut example =
-            NewStaffEmailExample::new(staff, Some(" Thank you "), "Dear Ada, ...").unwrap();
+        let mut example = NewStaffEmailExample::new(staff, Some(" Thank you "), "Dear Ada, ...").unwrap();
         assert_eq!(example.subject.as_deref(), Some("Thank you"));
         assert!(example.validate().is_ok());
-        assert_eq!(
-            NewStaffEmailExample::new(staff, None, "  ")
-                .unwrap_err()
-                .field,
-            "body"
-        );
+        assert_eq!(NewStaffEmailExample::new(staff, None, "  ").unwrap_err().field, "body");
         example.tags = vec!["warm".into(), "".into()];
         assert_eq!(example.validate().unwrap_err().field, "tags");
         example.tags.clear();
         example.campaign_type = Some("x".repeat(LABEL_MAX + 1));
         assert_eq!(example.validate().unwrap_err().field, "campaign_type");
-        let patch = StaffEmailExamplePatch {
-            body: Some(String::new()),
-            ..Default::default()
-        };
+        let patch = StaffEmailExamplePatch { body: Some(String::new()), ..Default::default() };
         assert_eq!(patch.validate().unwrap_err().field, "body");
     }
 }

@@ -17,9 +17,8 @@ use uuid::Uuid;
 
 use crate::campaign::EmailProvider;
 use crate::shared::{
-    EmailAddress, GmailOauthTokenId, MicrosoftOauthTokenId, OrgScope, RepoError, Secret,
-    StaffGmailTokenId, StaffId, StaffMicrosoftTokenId, Timestamp, UserId, ValueError,
-    optional_text,
+    EmailAddress, GmailOauthTokenId, MicrosoftOauthTokenId, OrgScope, RepoError, Secret, StaffGmailTokenId, StaffId,
+    StaffMicrosoftTokenId, Timestamp, UserId, ValueError, optional_text,
 };
 use crate::string_enum;
 
@@ -55,69 +54,49 @@ pub enum TokenOwner {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OAuthTokenKey {
     /// `gmail_oauth_tokens`
-    UserGmail {
-        id: GmailOauthTokenId,
-        user_id: UserId,
-    },
+    UserGmail { id: GmailOauthTokenId, user_id: UserId },
     /// `staff_gmail_tokens`
-    StaffGmail {
-        id: StaffGmailTokenId,
-        staff_id: StaffId,
-    },
+    StaffGmail { id: StaffGmailTokenId, staff_id: StaffId },
     /// `microsoft_oauth_tokens`
-    UserMicrosoft {
-        id: MicrosoftOauthTokenId,
-        user_id: UserId,
-    },
+    UserMicrosoft { id: MicrosoftOauthTokenId, user_id: UserId },
     /// `staff_microsoft_tokens`
-    StaffMicrosoft {
-        id: StaffMicrosoftTokenId,
-        staff_id: StaffId,
-    },
+    StaffMicrosoft { id: StaffMicrosoftTokenId, staff_id: StaffId },
 }
 
 impl OAuthTokenKey {
     /// The key of a row `id` of the table for this provider and owner.
     pub fn from_parts(provider: OAuthProvider, owner: TokenOwner, id: Uuid) -> Self {
         match (provider, owner) {
-            (OAuthProvider::Gmail, TokenOwner::User(user_id)) => OAuthTokenKey::UserGmail {
-                id: GmailOauthTokenId::from_uuid(id),
-                user_id,
-            },
-            (OAuthProvider::Gmail, TokenOwner::Staff(staff_id)) => OAuthTokenKey::StaffGmail {
-                id: StaffGmailTokenId::from_uuid(id),
-                staff_id,
-            },
-            (OAuthProvider::Microsoft, TokenOwner::User(user_id)) => OAuthTokenKey::UserMicrosoft {
-                id: MicrosoftOauthTokenId::from_uuid(id),
-                user_id,
-            },
+            (OAuthProvider::Gmail, TokenOwner::User(user_id)) => {
+                OAuthTokenKey::UserGmail { id: GmailOauthTokenId::from_uuid(id), user_id }
+            }
+            (OAuthProvider::Gmail, TokenOwner::Staff(staff_id)) => {
+                OAuthTokenKey::StaffGmail { id: StaffGmailTokenId::from_uuid(id), staff_id }
+            }
+            (OAuthProvider::Microsoft, TokenOwner::User(user_id)) => {
+                OAuthTokenKey::UserMicrosoft { id: MicrosoftOauthTokenId::from_uuid(id), user_id }
+            }
             (OAuthProvider::Microsoft, TokenOwner::Staff(staff_id)) => {
-                OAuthTokenKey::StaffMicrosoft {
-                    id: StaffMicrosoftTokenId::from_uuid(id),
-                    staff_id,
-                }
+                OAuthTokenKey::StaffMicrosoft { id: StaffMicrosoftTokenId::from_uuid(id), staff_id }
             }
         }
     }
 
     pub fn provider(&self) -> OAuthProvider {
         match self {
-            OAuthTokenKey::UserGmail { .. } | OAuthTokenKey::StaffGmail { .. } => {
-                OAuthProvider::Gmail
-            }
-            OAuthTokenKey::UserMicrosoft { .. } | OAuthTokenKey::StaffMicrosoft { .. } => {
-                OAuthProvider::Microsoft
-            }
+            OAuthTokenKey::UserGmail { .. } | OAuthTokenKey::StaffGmail { .. } => OAuthProvider::Gmail,
+            OAuthTokenKey::UserMicrosoft { .. } | OAuthTokenKey::StaffMicrosoft { .. } => OAuthProvider::Microsoft,
         }
     }
 
     pub fn owner(&self) -> TokenOwner {
         match *self {
-            OAuthTokenKey::UserGmail { user_id, .. }
-            | OAuthTokenKey::UserMicrosoft { user_id, .. } => TokenOwner::User(user_id),
-            OAuthTokenKey::StaffGmail { staff_id, .. }
-            | OAuthTokenKey::StaffMicrosoft { staff_id, .. } => TokenOwner::Staff(staff_id),
+            OAuthTokenKey::UserGmail { user_id, .. } | OAuthTokenKey::UserMicrosoft { user_id, .. } => {
+                TokenOwner::User(user_id)
+            }
+            OAuthTokenKey::StaffGmail { staff_id, .. } | OAuthTokenKey::StaffMicrosoft { staff_id, .. } => {
+                TokenOwner::Staff(staff_id)
+            }
         }
     }
 
@@ -236,9 +215,7 @@ impl RefreshedToken {
         Ok(Self {
             access_token: check_token("access_token", access_token)?,
             expires_at,
-            refresh_token: refresh_token
-                .map(|t| check_token("refresh_token", t))
-                .transpose()?,
+            refresh_token: refresh_token.map(|t| check_token("refresh_token", t)).transpose()?,
             scope: optional_text("scope", scope, SCOPE_MAX)?,
         })
     }
@@ -249,12 +226,7 @@ impl RefreshedToken {
 pub trait OAuthTokenRepository: Send + Sync {
     /// Stores the owner's token for the provider, replacing any they had (one per owner and
     /// provider). Fails with `NotFound` when the owner does not belong to the organization.
-    async fn save(
-        &self,
-        scope: &OrgScope,
-        owner: TokenOwner,
-        token: NewOAuthToken,
-    ) -> Result<OAuthToken, RepoError>;
+    async fn save(&self, scope: &OrgScope, owner: TokenOwner, token: NewOAuthToken) -> Result<OAuthToken, RepoError>;
     /// `None` when the owner has no token for the provider, or does not belong to the organization.
     async fn get(
         &self,
@@ -264,19 +236,10 @@ pub trait OAuthTokenRepository: Send + Sync {
     ) -> Result<Option<OAuthToken>, RepoError>;
     /// The owner's tokens (at most one per provider); empty when the owner does not belong to the
     /// organization.
-    async fn list_for_owner(
-        &self,
-        scope: &OrgScope,
-        owner: TokenOwner,
-    ) -> Result<Vec<OAuthToken>, RepoError>;
+    async fn list_for_owner(&self, scope: &OrgScope, owner: TokenOwner) -> Result<Vec<OAuthToken>, RepoError>;
     /// Tokens of the organization's staff (and of users who are its staff) whose access token
     /// expires before `before`, soonest first, at most `limit`: the refresher's work list.
-    async fn expiring(
-        &self,
-        scope: &OrgScope,
-        before: Timestamp,
-        limit: u64,
-    ) -> Result<Vec<OAuthToken>, RepoError>;
+    async fn expiring(&self, scope: &OrgScope, before: Timestamp, limit: u64) -> Result<Vec<OAuthToken>, RepoError>;
     /// Stores a refreshed access token (and a rotated refresh token, if any). Fails with
     /// `NotFound` when the owner has no token for the provider in the organization.
     async fn refresh(
@@ -288,12 +251,7 @@ pub trait OAuthTokenRepository: Send + Sync {
     ) -> Result<OAuthToken, RepoError>;
     /// Forgets the token (disconnecting the mailbox). Fails with `NotFound` when the owner has no
     /// token for the provider in the organization.
-    async fn delete(
-        &self,
-        scope: &OrgScope,
-        owner: TokenOwner,
-        provider: OAuthProvider,
-    ) -> Result<(), RepoError>;
+    async fn delete(&self, scope: &OrgScope, owner: TokenOwner, provider: OAuthProvider) -> Result<(), RepoError>;
 }
 
 #[cfg(test)]
@@ -306,38 +264,16 @@ mod tests {
     fn each_provider_and_owner_has_its_own_table() {
         let (user, staff, id) = (UserId::new(), StaffId::new(), Uuid::now_v7());
         let cases = [
-            (
-                OAuthProvider::Gmail,
-                TokenOwner::User(user),
-                "gmail_oauth_tokens",
-            ),
-            (
-                OAuthProvider::Gmail,
-                TokenOwner::Staff(staff),
-                "staff_gmail_tokens",
-            ),
-            (
-                OAuthProvider::Microsoft,
-                TokenOwner::User(user),
-                "microsoft_oauth_tokens",
-            ),
-            (
-                OAuthProvider::Microsoft,
-                TokenOwner::Staff(staff),
-                "staff_microsoft_tokens",
-            ),
+            (OAuthProvider::Gmail, TokenOwner::User(user), "gmail_oauth_tokens"),
+            (OAuthProvider::Gmail, TokenOwner::Staff(staff), "staff_gmail_tokens"),
+            (OAuthProvider::Microsoft, TokenOwner::User(user), "microsoft_oauth_tokens"),
+            (OAuthProvider::Microsoft, TokenOwner::Staff(staff), "staff_microsoft_tokens"),
         ];
         for (provider, owner, table) in cases {
             let key = OAuthTokenKey::from_parts(provider, owner, id);
-            assert_eq!(
-                (key.provider(), key.owner(), key.table(), key.row_id()),
-                (provider, owner, table, id)
-            );
+            assert_eq!((key.provider(), key.owner(), key.table(), key.row_id()), (provider, owner, table, id));
         }
-        assert_eq!(
-            OAuthProvider::Microsoft.email_provider(),
-            EmailProvider::Microsoft
-        );
+        assert_eq!(OAuthProvider::Microsoft.email_provider(), EmailProvider::Microsoft);
         assert!("smtp".parse::<OAuthProvider>().is_err());
     }
 
@@ -355,50 +291,22 @@ mod tests {
         .unwrap();
         assert_eq!(token.access_token.expose(), "ya29.access");
         let printed = format!("{token:?}");
-        assert!(
-            !printed.contains("ya29") && !printed.contains("1//refresh"),
-            "{printed}"
-        );
-        let cases = [
-            ("", "r", "access_token"),
-            ("a", " ", "refresh_token"),
-            ("a b", "r", "access_token"),
-        ];
+        assert!(!printed.contains("ya29") && !printed.contains("1//refresh"), "{printed}");
+        let cases = [("", "r", "access_token"), ("a", " ", "refresh_token"), ("a b", "r", "access_token")];
         for (access, refresh, field) in cases {
-            let err = NewOAuthToken::new(
-                OAuthProvider::Gmail,
-                access,
-                refresh,
-                now(),
-                None,
-                email.clone(),
-            )
-            .unwrap_err();
+            let err =
+                NewOAuthToken::new(OAuthProvider::Gmail, access, refresh, now(), None, email.clone()).unwrap_err();
             assert_eq!(err.field, field, "{access:?} {refresh:?}");
         }
-        assert_eq!(
-            RefreshedToken::new("a", now(), Some(""), None)
-                .unwrap_err()
-                .field,
-            "refresh_token"
-        );
-        assert_eq!(
-            RefreshedToken::new("a", now(), None, None)
-                .unwrap()
-                .refresh_token,
-            None
-        );
+        assert_eq!(RefreshedToken::new("a", now(), Some(""), None).unwrap_err().field, "refresh_token");
+        assert_eq!(RefreshedToken::new("a", now(), None, None).unwrap().refresh_token, None);
     }
 
     #[test]
     fn tokens_need_refreshing_shortly_before_they_expire() {
         let at = now();
         let token = OAuthToken {
-            key: OAuthTokenKey::from_parts(
-                OAuthProvider::Gmail,
-                TokenOwner::Staff(StaffId::new()),
-                Uuid::now_v7(),
-            ),
+            key: OAuthTokenKey::from_parts(OAuthProvider::Gmail, TokenOwner::Staff(StaffId::new()), Uuid::now_v7()),
             access_token: Secret::new("a"),
             refresh_token: Secret::new("r"),
             expires_at: at + TimeDelta::minutes(10),

@@ -20,7 +20,9 @@ impl Slug {
         if !(2..=63).contains(&slug.len()) || !valid_chars || !valid_shape {
             return Err(ValueError::new(
                 "slug",
-                format!("'{slug}' must be 2-63 lower-case letters, digits or single hyphens, not starting or ending with a hyphen"),
+                format!(
+                    "'{slug}' must be 2-63 lower-case letters, digits or single hyphens, not starting or ending with a hyphen"
+                ),
             ));
         }
         Ok(Self(slug.to_owned()))
@@ -91,7 +93,12 @@ pub struct NewOrganization {
 
 impl NewOrganization {
     pub fn new(clerk_id: &str, name: &str, slug: Slug) -> Result<Self, ValueError> {
-        Ok(Self { clerk_id: required_text("clerk_id", clerk_id, 200)?, name: required_text("name", name, 200)?, slug, website_url: None })
+        Ok(Self {
+            clerk_id: required_text("clerk_id", clerk_id, 200)?,
+            name: required_text("name", name, 200)?,
+            slug,
+            website_url: None,
+        })
     }
 }
 

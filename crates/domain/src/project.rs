@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::shared::{Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, ValueError, optional_text, required_text};
+use crate::shared::{
+    Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, ValueError, optional_text, required_text,
+};
 use crate::string_enum;
 
 string_enum! {
@@ -20,7 +22,8 @@ impl ProjectStatus {
     /// Draft -> active -> completed | cancelled; a draft may also be cancelled.
     pub fn can_become(self, next: ProjectStatus) -> bool {
         use ProjectStatus::*;
-        self == next || matches!((self, next), (Draft, Active) | (Draft, Cancelled) | (Active, Completed) | (Active, Cancelled))
+        self == next
+            || matches!((self, next), (Draft, Active) | (Draft, Cancelled) | (Active, Completed) | (Active, Cancelled))
     }
 }
 

@@ -4,8 +4,7 @@
 use async_trait::async_trait;
 
 use crate::shared::{
-    DonorId, OrgScope, Page, PageRequest, PersonResearchId, RepoError, Timestamp, ValueError,
-    optional_text,
+    DonorId, OrgScope, Page, PageRequest, PersonResearchId, RepoError, Timestamp, ValueError, optional_text,
 };
 use crate::string_enum;
 
@@ -116,10 +115,7 @@ pub struct NewPersonResearch {
 
 impl NewPersonResearch {
     pub fn new(donor_id: DonorId, research_type: ResearchType) -> Self {
-        Self {
-            donor_id,
-            research_type,
-        }
+        Self { donor_id, research_type }
     }
 
     /// Every run starts here.
@@ -181,19 +177,10 @@ pub fn check_age(age: u8) -> Result<u8, ValueError> {
 /// Interests are non-empty, at most `INTEREST_MAX` characters, at most `INTERESTS_MAX` of them.
 pub fn validate_interests(interests: &[String]) -> Result<(), ValueError> {
     if interests.len() > INTERESTS_MAX {
-        return Err(ValueError::new(
-            "interests",
-            format!("at most {INTERESTS_MAX} interests"),
-        ));
+        return Err(ValueError::new("interests", format!("at most {INTERESTS_MAX} interests")));
     }
-    if interests
-        .iter()
-        .any(|i| i.trim().is_empty() || i.chars().count() > INTEREST_MAX)
-    {
-        return Err(ValueError::new(
-            "interests",
-            format!("each interest must be 1-{INTEREST_MAX} characters"),
-        ));
+    if interests.iter().any(|i| i.trim().is_empty() || i.chars().count() > INTEREST_MAX) {
+        return Err(ValueError::new("interests", format!("each interest must be 1-{INTEREST_MAX} characters")));
     }
     Ok(())
 }
@@ -210,24 +197,12 @@ pub struct ResearchFilter {
 pub trait ResearchRepository: Send + Sync {
     /// Queues a run (status `pending`). Fails with `NotFound` when the donor is not the
     /// organization's.
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        research: NewPersonResearch,
-    ) -> Result<PersonResearch, RepoError>;
+    async fn create(&self, scope: &OrgScope, research: NewPersonResearch) -> Result<PersonResearch, RepoError>;
     /// `None` when the run does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: PersonResearchId,
-    ) -> Result<Option<PersonResearch>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: PersonResearchId) -> Result<Option<PersonResearch>, RepoError>;
     /// The donor's most recently created run, whatever its status; `None` when there is none (or
     /// the donor is not the organization's).
-    async fn latest_for_donor(
-        &self,
-        scope: &OrgScope,
-        donor: DonorId,
-    ) -> Result<Option<PersonResearch>, RepoError>;
+    async fn latest_for_donor(&self, scope: &OrgScope, donor: DonorId) -> Result<Option<PersonResearch>, RepoError>;
     /// Runs matching the filter (by donor, by status), newest first.
     async fn list(
         &self,
@@ -283,14 +258,8 @@ mod tests {
         assert!("analysing".parse::<ResearchStatus>().is_err());
         assert_eq!(ResearchType::default(), ResearchType::Standard);
         assert!("deep".parse::<ResearchType>().is_err());
-        assert_eq!(
-            "major".parse::<GivingCapacity>().unwrap(),
-            GivingCapacity::Major
-        );
-        assert_eq!(
-            "huge".parse::<GivingCapacity>().unwrap_err().field,
-            "giving_capacity"
-        );
+        assert_eq!("major".parse::<GivingCapacity>().unwrap(), GivingCapacity::Major);
+        assert_eq!("huge".parse::<GivingCapacity>().unwrap_err().field, "giving_capacity");
     }
 
     #[test]
@@ -302,53 +271,17 @@ mod tests {
     #[test]
     fn patches_are_checked() {
         let cases: [(ResearchPatch, Option<&str>); 5] = [
+            (ResearchPatch { age: Some(Some(AGE_MAX)), ..Default::default() }, None),
+            (ResearchPatch { age: Some(Some(AGE_MAX + 1)), ..Default::default() }, Some("age")),
+            (ResearchPatch { employer: Some(Some("x".repeat(FIELD_MAX + 1))), ..Default::default() }, Some("employer")),
             (
-                ResearchPatch {
-                    age: Some(Some(AGE_MAX)),
-                    ..Default::default()
-                },
-                None,
-            ),
-            (
-                ResearchPatch {
-                    age: Some(Some(AGE_MAX + 1)),
-                    ..Default::default()
-                },
-                Some("age"),
-            ),
-            (
-                ResearchPatch {
-                    employer: Some(Some("x".repeat(FIELD_MAX + 1))),
-                    ..Default::default()
-                },
-                Some("employer"),
-            ),
-            (
-                ResearchPatch {
-                    interests: Some(vec!["sailing".into(), " ".into()]),
-                    ..Default::default()
-                },
+                ResearchPatch { interests: Some(vec!["sailing".into(), " ".into()]), ..Default::default() },
                 Some("interests"),
             ),
-            (
-                ResearchPatch {
-                    summary: Some(None),
-                    interests: Some(vec!["music".into()]),
-                    ..Default::default()
-                },
-                None,
-            ),
+            (ResearchPatch { summary: Some(None), interests: Some(vec!["music".into()]), ..Default::default() }, None),
         ];
         for (patch, field) in cases {
-            assert_eq!(
-                patch
-                    .validate()
-                    .err()
-                    .map(|e| e.field.into_owned())
-                    .as_deref(),
-                field,
-                "{patch:?}"
-            );
+            assert_eq!(patch.validate().err().map(|e| e.field.into_owned()).as_deref(), field, "{patch:?}");
         }
     }
 }

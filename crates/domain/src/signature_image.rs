@@ -3,8 +3,7 @@
 use async_trait::async_trait;
 
 use crate::shared::{
-    OrgScope, Page, PageRequest, RepoError, SignatureImageId, Timestamp, UserId, ValueError,
-    optional_text,
+    OrgScope, Page, PageRequest, RepoError, SignatureImageId, Timestamp, UserId, ValueError, optional_text,
 };
 use crate::string_enum;
 
@@ -30,21 +29,7 @@ impl SignatureMimeType {
             [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some(SignatureMimeType::Png),
             [0xFF, 0xD8, 0xFF, ..] => Some(SignatureMimeType::Jpeg),
             [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(SignatureMimeType::Gif),
-            [
-                b'R',
-                b'I',
-                b'F',
-                b'F',
-                _,
-                _,
-                _,
-                _,
-                b'W',
-                b'E',
-                b'B',
-                b'P',
-                ..,
-            ] => Some(SignatureMimeType::Webp),
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(SignatureMimeType::Webp),
             _ => None,
         }
     }
@@ -60,25 +45,15 @@ pub struct SignatureImageData {
 
 impl SignatureImageData {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let encoded: String = raw
-            .chars()
-            .filter(|c| !matches!(c, '\r' | '\n' | ' ' | '\t'))
-            .collect();
-        let bytes = decode_base64(&encoded)
-            .ok_or_else(|| ValueError::new("data", "is not valid base64"))?;
+        let encoded: String = raw.chars().filter(|c| !matches!(c, '\r' | '\n' | ' ' | '\t')).collect();
+        let bytes = decode_base64(&encoded).ok_or_else(|| ValueError::new("data", "is not valid base64"))?;
         if bytes.is_empty() {
             return Err(ValueError::new("data", "must not be empty"));
         }
         if bytes.len() > IMAGE_MAX_BYTES {
-            return Err(ValueError::new(
-                "data",
-                format!("must be at most {IMAGE_MAX_BYTES} bytes"),
-            ));
+            return Err(ValueError::new("data", format!("must be at most {IMAGE_MAX_BYTES} bytes")));
         }
-        Ok(Self {
-            encoded,
-            decoded_len: bytes.len(),
-        })
+        Ok(Self { encoded, decoded_len: bytes.len() })
     }
 
     /// The base64 text.
@@ -174,10 +149,7 @@ impl NewSignatureImage {
     ) -> Result<Self, ValueError> {
         let data = SignatureImageData::parse(data_base64)?;
         if SignatureMimeType::sniff(&data.decode()) != Some(mime_type) {
-            return Err(ValueError::new(
-                "data",
-                format!("is not a {mime_type} image"),
-            ));
+            return Err(ValueError::new("data", format!("is not a {mime_type} image")));
         }
         Ok(Self {
             size_bytes: u32::try_from(data.decoded_len()).unwrap_or(u32::MAX),
@@ -189,23 +161,11 @@ impl NewSignatureImage {
     }
 
     /// From a `data:image/png;base64,...` URL, as browsers produce.
-    pub fn from_data_url(
-        url: &str,
-        filename: Option<&str>,
-        uploaded_by: Option<UserId>,
-    ) -> Result<Self, ValueError> {
-        let invalid = || {
-            ValueError::new(
-                "data",
-                "is not a base64 data URL (data:image/...;base64,...)",
-            )
-        };
+    pub fn from_data_url(url: &str, filename: Option<&str>, uploaded_by: Option<UserId>) -> Result<Self, ValueError> {
+        let invalid = || ValueError::new("data", "is not a base64 data URL (data:image/...;base64,...)");
         let rest = url.trim().strip_prefix("data:").ok_or_else(invalid)?;
         let (mime, data) = rest.split_once(";base64,").ok_or_else(invalid)?;
-        let mime_type = mime
-            .trim()
-            .to_ascii_lowercase()
-            .parse::<SignatureMimeType>()?;
+        let mime_type = mime.trim().to_ascii_lowercase().parse::<SignatureMimeType>()?;
         Self::new(data, mime_type, filename, uploaded_by)
     }
 }
@@ -213,14 +173,8 @@ impl NewSignatureImage {
 /// A file name only (no directories, no control characters), at most `FILENAME_MAX` characters.
 pub fn check_filename(filename: Option<&str>) -> Result<Option<String>, ValueError> {
     let filename = optional_text("filename", filename, FILENAME_MAX)?;
-    if filename
-        .as_deref()
-        .is_some_and(|f| f.contains(['/', '\\']) || f.chars().any(char::is_control))
-    {
-        return Err(ValueError::new(
-            "filename",
-            "must be a file name without directories",
-        ));
+    if filename.as_deref().is_some_and(|f| f.contains(['/', '\\']) || f.chars().any(char::is_control)) {
+        return Err(ValueError::new("filename", "must be a file name without directories"));
     }
     Ok(filename)
 }
@@ -228,23 +182,11 @@ pub fn check_filename(filename: Option<&str>) -> Result<Option<String>, ValueErr
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SignatureImageRepository: Send + Sync {
-    async fn create(
-        &self,
-        scope: &OrgScope,
-        image: NewSignatureImage,
-    ) -> Result<SignatureImage, RepoError>;
+    async fn create(&self, scope: &OrgScope, image: NewSignatureImage) -> Result<SignatureImage, RepoError>;
     /// `None` when the image does not exist in the organization.
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: SignatureImageId,
-    ) -> Result<Option<SignatureImage>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: SignatureImageId) -> Result<Option<SignatureImage>, RepoError>;
     /// The organization's images, newest first.
-    async fn list(
-        &self,
-        scope: &OrgScope,
-        page: PageRequest,
-    ) -> Result<Page<SignatureImage>, RepoError>;
+    async fn list(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<SignatureImage>, RepoError>;
     /// Fails with `NotFound` when the image is not the organization's.
     async fn delete(&self, scope: &OrgScope, id: SignatureImageId) -> Result<(), RepoError>;
 }
@@ -276,33 +218,17 @@ mod tests {
         for (text, expected) in cases {
             let encoded: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             assert_eq!(decode_base64(&encoded).as_deref(), expected, "{text:?}");
-            assert_eq!(
-                SignatureImageData::parse(text)
-                    .ok()
-                    .map(|d| d.decode())
-                    .as_deref(),
-                expected,
-                "{text:?}"
-            );
+            assert_eq!(SignatureImageData::parse(text).ok().map(|d| d.decode()).as_deref(), expected, "{text:?}");
         }
-        assert_eq!(
-            SignatureImageData::parse("").unwrap_err().message,
-            "must not be empty"
-        );
+        assert_eq!(SignatureImageData::parse("").unwrap_err().message, "must not be empty");
     }
 
     #[test]
     fn images_must_be_what_they_claim() {
-        let image =
-            NewSignatureImage::new(PNG, SignatureMimeType::Png, Some("logo.png"), None).unwrap();
+        let image = NewSignatureImage::new(PNG, SignatureMimeType::Png, Some("logo.png"), None).unwrap();
         assert_eq!(image.size_bytes, 68);
         assert_eq!(image.data.decoded_len(), 68);
-        assert_eq!(
-            NewSignatureImage::new(PNG, SignatureMimeType::Jpeg, None, None)
-                .unwrap_err()
-                .field,
-            "data"
-        );
+        assert_eq!(NewSignatureImage::new(PNG, SignatureMimeType::Jpeg, None, None).unwrap_err().field, "data");
         assert!(NewSignatureImage::new(GIF_HEADER, SignatureMimeType::Gif, None, None).is_ok());
         // HTML is not an image, whatever it claims.
         let html = "PGh0bWw+PC9odG1sPg==";
@@ -313,30 +239,15 @@ mod tests {
     #[test]
     fn data_urls_are_read() {
         let url = format!("data:image/png;base64,{PNG}");
-        assert_eq!(
-            NewSignatureImage::from_data_url(&url, None, None)
-                .unwrap()
-                .mime_type,
-            SignatureMimeType::Png
-        );
+        assert_eq!(NewSignatureImage::from_data_url(&url, None, None).unwrap().mime_type, SignatureMimeType::Png);
         let svg = "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=";
-        assert_eq!(
-            NewSignatureImage::from_data_url(svg, None, None)
-                .unwrap_err()
-                .field,
-            "mime_type"
-        );
+        assert_eq!(NewSignatureImage::from_data_url(svg, None, None).unwrap_err().field, "mime_type");
         assert!(NewSignatureImage::from_data_url(PNG, None, None).is_err());
     }
 
     #[test]
     fn filenames_have_no_directories() {
-        for (name, ok) in [
-            ("logo.png", true),
-            ("../etc/passwd", false),
-            ("a\\b.png", false),
-            ("a\u{0}.png", false),
-        ] {
+        for (name, ok) in [("logo.png", true), ("../etc/passwd", false), ("a\\b.png", false), ("a\u{0}.png", false)] {
             assert_eq!(check_filename(Some(name)).is_ok(), ok, "{name:?}");
         }
         assert_eq!(check_filename(Some("  ")).unwrap(), None);
@@ -344,14 +255,8 @@ mod tests {
 
     #[test]
     fn images_are_sniffed() {
-        assert_eq!(
-            SignatureMimeType::sniff(b"\xFF\xD8\xFF\xE0"),
-            Some(SignatureMimeType::Jpeg)
-        );
-        assert_eq!(
-            SignatureMimeType::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
-            Some(SignatureMimeType::Webp)
-        );
+        assert_eq!(SignatureMimeType::sniff(b"\xFF\xD8\xFF\xE0"), Some(SignatureMimeType::Jpeg));
+        assert_eq!(SignatureMimeType::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(SignatureMimeType::Webp));
         assert_eq!(SignatureMimeType::sniff(b"<svg"), None);
     }
 }

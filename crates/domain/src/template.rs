@@ -4,8 +4,7 @@ use async_trait::async_trait;
 
 use crate::communication::CommunicationChannel;
 use crate::shared::{
-    OrgScope, Page, PageRequest, RepoError, TemplateId, Timestamp, UserId, ValueError,
-    optional_text, required_text,
+    OrgScope, Page, PageRequest, RepoError, TemplateId, Timestamp, UserId, ValueError, optional_text, required_text,
 };
 
 pub const NAME_MAX: usize = 200;
@@ -100,9 +99,7 @@ pub fn placeholders(text: &str) -> Vec<String> {
 /// A letter or underscore, then letters, digits, underscores or dots (`donor.first_name`).
 fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         && name.len() <= VARIABLE_MAX
 }
@@ -110,25 +107,17 @@ fn is_variable_name(name: &str) -> bool {
 /// Variables are valid names, each once, at most `VARIABLES_MAX` of them.
 pub fn validate_variables(variables: &[String]) -> Result<(), ValueError> {
     if variables.len() > VARIABLES_MAX {
-        return Err(ValueError::new(
-            "variables",
-            format!("at most {VARIABLES_MAX} variables"),
-        ));
+        return Err(ValueError::new("variables", format!("at most {VARIABLES_MAX} variables")));
     }
     for (index, variable) in variables.iter().enumerate() {
         if !is_variable_name(variable) {
             return Err(ValueError::new(
                 "variables",
-                format!(
-                    "'{variable}' is not a variable name (letters, digits, '_' and '.', up to {VARIABLE_MAX})"
-                ),
+                format!("'{variable}' is not a variable name (letters, digits, '_' and '.', up to {VARIABLE_MAX})"),
             ));
         }
         if variables[..index].contains(variable) {
-            return Err(ValueError::new(
-                "variables",
-                format!("'{variable}' is listed twice"),
-            ));
+            return Err(ValueError::new("variables", format!("'{variable}' is listed twice")));
         }
     }
     Ok(())
@@ -151,16 +140,8 @@ impl TemplatePatch {
         if let Some(name) = &self.name {
             required_text("name", name, NAME_MAX)?;
         }
-        optional_text(
-            "category",
-            self.category.as_ref().and_then(|c| c.as_deref()),
-            CATEGORY_MAX,
-        )?;
-        optional_text(
-            "subject",
-            self.subject.as_ref().and_then(|s| s.as_deref()),
-            SUBJECT_MAX,
-        )?;
+        optional_text("category", self.category.as_ref().and_then(|c| c.as_deref()), CATEGORY_MAX)?;
+        optional_text("subject", self.subject.as_ref().and_then(|s| s.as_deref()), SUBJECT_MAX)?;
         if let Some(body) = &self.body {
             required_text("body", body, BODY_MAX)?;
         }
@@ -190,20 +171,10 @@ pub trait TemplateRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Template>, RepoError>;
     /// Fails with `NotFound` when the template is not the organization's.
-    async fn update(
-        &self,
-        scope: &OrgScope,
-        id: TemplateId,
-        patch: TemplatePatch,
-    ) -> Result<Template, RepoError>;
+    async fn update(&self, scope: &OrgScope, id: TemplateId, patch: TemplatePatch) -> Result<Template, RepoError>;
     /// Increments `usage_count` atomically and sets `last_used_at = at`. Fails with `NotFound`
     /// when the template is not the organization's.
-    async fn record_use(
-        &self,
-        scope: &OrgScope,
-        id: TemplateId,
-        at: Timestamp,
-    ) -> Result<Template, RepoError>;
+    async fn record_use(&self, scope: &OrgScope, id: TemplateId, at: Timestamp) -> Result<Template, RepoError>;
     /// Fails with `NotFound` when the template is not the organization's.
     async fn delete(&self, scope: &OrgScope, id: TemplateId) -> Result<(), RepoError>;
 }
@@ -217,14 +188,8 @@ mod tests {
     fn placeholders_are_found_once_in_order() {
         let cases: [(&str, &[&str]); 6] = [
             ("Dear {{donor_name}}, thank you", &["donor_name"]),
-            (
-                "{{ first_name }} {{last_name}} {{first_name}}",
-                &["first_name", "last_name"],
-            ),
-            (
-                "{{donor.first_name}} gave {{amount}}",
-                &["donor.first_name", "amount"],
-            ),
+            ("{{ first_name }} {{last_name}} {{first_name}}", &["first_name", "last_name"]),
+            ("{{donor.first_name}} gave {{amount}}", &["donor.first_name", "amount"]),
             ("{{}} {{1st}} {{two words}} {{ok}}", &["ok"]),
             ("no placeholders {{unclosed", &[]),
             ("{{a}}{{b}}", &["a", "b"]),
@@ -236,20 +201,13 @@ mod tests {
 
     #[test]
     fn new_templates_declare_their_placeholders() {
-        let template = NewTemplate::new(
-            " Thank you ",
-            Some("Thanks, {{first_name}}"),
-            "Dear {{first_name}}, {{amount}}",
-        )
-        .unwrap();
+        let template =
+            NewTemplate::new(" Thank you ", Some("Thanks, {{first_name}}"), "Dear {{first_name}}, {{amount}}").unwrap();
         assert_eq!(template.name, "Thank you");
         assert_eq!(template.variables, ["first_name", "amount"]);
         assert_eq!(template.channel, CommunicationChannel::Email);
         assert!(template.is_active && template.validate().is_ok());
-        assert_eq!(
-            NewTemplate::new("Empty", None, " ").unwrap_err().field,
-            "body"
-        );
+        assert_eq!(NewTemplate::new("Empty", None, " ").unwrap_err().field, "body");
         assert_eq!(NewTemplate::new(" ", None, "Hi").unwrap_err().field, "name");
     }
 
@@ -267,10 +225,7 @@ mod tests {
             let variables: Vec<String> = variables.iter().map(|v| (*v).to_owned()).collect();
             assert_eq!(validate_variables(&variables).is_ok(), ok, "{variables:?}");
         }
-        let patch = TemplatePatch {
-            variables: Some(vec!["{{x}}".into()]),
-            ..Default::default()
-        };
+        let patch = TemplatePatch { variables: Some(vec!["{{x}}".into()]), ..Default::default() };
         assert_eq!(patch.validate().unwrap_err().field, "variables");
     }
 }

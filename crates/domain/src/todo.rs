@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::shared::{
-    DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, TodoId, UserId,
-    ValueError, optional_text, required_text,
+    DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, TodoId, UserId, ValueError,
+    optional_text, required_text,
 };
 use crate::string_enum;
 
@@ -54,22 +54,15 @@ impl AiConfidence {
     pub fn new(value: Decimal) -> Result<Self, ValueError> {
         let value = Money::check_amount(value).map_err(|e| e.for_field("ai_confidence"))?;
         if value < Decimal::ZERO || value > Decimal::ONE {
-            return Err(ValueError::new(
-                "ai_confidence",
-                format!("must be between 0.00 and 1.00, not {value}"),
-            ));
+            return Err(ValueError::new("ai_confidence", format!("must be between 0.00 and 1.00, not {value}")));
         }
         Ok(Self(value))
     }
 
     /// Parses a decimal string such as `"0.85"`; floats never enter the domain.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let value = Decimal::from_str_exact(raw.trim()).map_err(|_| {
-            ValueError::new(
-                "ai_confidence",
-                format!("'{}' is not a decimal number", raw.trim()),
-            )
-        })?;
+        let value = Decimal::from_str_exact(raw.trim())
+            .map_err(|_| ValueError::new("ai_confidence", format!("'{}' is not a decimal number", raw.trim())))?;
         Self::new(value)
     }
 
@@ -111,19 +104,12 @@ impl TodoOrigin {
     ) -> Result<Self, ValueError> {
         let reasoning = optional_text("ai_reasoning", reasoning, REASONING_MAX)?;
         match (is_ai_generated, reasoning, confidence) {
-            (true, reasoning, confidence) => Ok(TodoOrigin::Ai {
-                reasoning,
-                confidence,
-            }),
+            (true, reasoning, confidence) => Ok(TodoOrigin::Ai { reasoning, confidence }),
             (false, None, None) => Ok(TodoOrigin::Manual),
-            (false, Some(_), _) => Err(ValueError::new(
-                "ai_reasoning",
-                "may only be set when is_ai_generated is true",
-            )),
-            (false, None, Some(_)) => Err(ValueError::new(
-                "ai_confidence",
-                "may only be set when is_ai_generated is true",
-            )),
+            (false, Some(_), _) => Err(ValueError::new("ai_reasoning", "may only be set when is_ai_generated is true")),
+            (false, None, Some(_)) => {
+                Err(ValueError::new("ai_confidence", "may only be set when is_ai_generated is true"))
+            }
         }
     }
 
@@ -171,18 +157,11 @@ impl TodoProgress {
     ) -> Result<Self, ValueError> {
         match (status, completed_at, completed_by) {
             (TodoStatus::Completed, Some(at), by) => Ok(TodoProgress::Completed { at, by }),
-            (TodoStatus::Completed, None, _) => Err(ValueError::new(
-                "completed_at",
-                "is required when status is 'completed'",
-            )),
-            (_, Some(_), _) => Err(ValueError::new(
-                "completed_at",
-                "may only be set when status is 'completed'",
-            )),
-            (_, None, Some(_)) => Err(ValueError::new(
-                "completed_by",
-                "may only be set when status is 'completed'",
-            )),
+            (TodoStatus::Completed, None, _) => {
+                Err(ValueError::new("completed_at", "is required when status is 'completed'"))
+            }
+            (_, Some(_), _) => Err(ValueError::new("completed_at", "may only be set when status is 'completed'")),
+            (_, None, Some(_)) => Err(ValueError::new("completed_by", "may only be set when status is 'completed'")),
             (TodoStatus::Pending, None, None) => Ok(TodoProgress::Pending),
             (TodoStatus::InProgress, None, None) => Ok(TodoProgress::InProgress),
             (TodoStatus::Cancelled, None, None) => Ok(TodoProgress::Cancelled),
@@ -214,10 +193,7 @@ impl TodoProgress {
 
     /// Completed and cancelled tasks need no more work.
     pub fn is_closed(self) -> bool {
-        matches!(
-            self,
-            TodoProgress::Completed { .. } | TodoProgress::Cancelled
-        )
+        matches!(self, TodoProgress::Completed { .. } | TodoProgress::Cancelled)
     }
 }
 
@@ -304,11 +280,7 @@ impl TodoPatch {
         if let Some(title) = &self.title {
             required_text("title", title, TITLE_MAX)?;
         }
-        optional_text(
-            "description",
-            self.description.as_ref().and_then(|d| d.as_deref()),
-            DESCRIPTION_MAX,
-        )?;
+        optional_text("description", self.description.as_ref().and_then(|d| d.as_deref()), DESCRIPTION_MAX)?;
         Ok(())
     }
 }
@@ -333,20 +305,10 @@ pub trait TodoRepository: Send + Sync {
     /// `None` when the task does not exist in the organization.
     async fn get(&self, scope: &OrgScope, id: TodoId) -> Result<Option<Todo>, RepoError>;
     /// Tasks matching the filter (by status, donor, project, assignee, due date), newest first.
-    async fn list(
-        &self,
-        scope: &OrgScope,
-        filter: TodoFilter,
-        page: PageRequest,
-    ) -> Result<Page<Todo>, RepoError>;
+    async fn list(&self, scope: &OrgScope, filter: TodoFilter, page: PageRequest) -> Result<Page<Todo>, RepoError>;
     /// Fails with `NotFound` when the task, or a newly linked donor, project or assignee, is not
     /// the organization's.
-    async fn update(
-        &self,
-        scope: &OrgScope,
-        id: TodoId,
-        patch: TodoPatch,
-    ) -> Result<Todo, RepoError>;
+    async fn update(&self, scope: &OrgScope, id: TodoId, patch: TodoPatch) -> Result<Todo, RepoError>;
     /// Fails with `NotFound` when the task is not the organization's.
     async fn delete(&self, scope: &OrgScope, id: TodoId) -> Result<(), RepoError>;
 }
@@ -377,11 +339,7 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let parsed = AiConfidence::parse(raw);
-            assert_eq!(
-                parsed.as_ref().ok().map(ToString::to_string).as_deref(),
-                expected,
-                "{raw:?}"
-            );
+            assert_eq!(parsed.as_ref().ok().map(ToString::to_string).as_deref(), expected, "{raw:?}");
             if let Err(err) = parsed {
                 assert_eq!(err.field, "ai_confidence", "{raw:?}");
             }
@@ -395,18 +353,8 @@ mod tests {
         use TodoStatus::*;
         let (at, by) = (now(), UserId::new());
         let cases = [
-            (
-                Completed,
-                Some(at),
-                Some(by),
-                Ok(TodoProgress::Completed { at, by: Some(by) }),
-            ),
-            (
-                Completed,
-                Some(at),
-                None,
-                Ok(TodoProgress::Completed { at, by: None }),
-            ),
+            (Completed, Some(at), Some(by), Ok(TodoProgress::Completed { at, by: Some(by) })),
+            (Completed, Some(at), None, Ok(TodoProgress::Completed { at, by: None })),
             (Completed, None, Some(by), Err("completed_at")),
             (Completed, None, None, Err("completed_at")),
             (Pending, None, None, Ok(TodoProgress::Pending)),
@@ -418,29 +366,12 @@ mod tests {
         ];
         for (status, completed_at, completed_by, expected) in cases {
             let result = TodoProgress::from_parts(status, completed_at, completed_by);
-            assert_eq!(
-                result.map_err(|e| e.field.into_owned()),
-                expected.map_err(str::to_owned),
-                "{status}"
-            );
+            assert_eq!(result.map_err(|e| e.field.into_owned()), expected.map_err(str::to_owned), "{status}");
         }
         let done = TodoProgress::Completed { at, by: Some(by) };
-        assert_eq!(
-            (done.status(), done.completed_at(), done.completed_by()),
-            (Completed, Some(at), Some(by))
-        );
-        assert_eq!(
-            (
-                TodoProgress::Pending.completed_at(),
-                TodoProgress::Pending.completed_by()
-            ),
-            (None, None)
-        );
-        assert!(
-            done.is_closed()
-                && TodoProgress::Cancelled.is_closed()
-                && !TodoProgress::InProgress.is_closed()
-        );
+        assert_eq!((done.status(), done.completed_at(), done.completed_by()), (Completed, Some(at), Some(by)));
+        assert_eq!((TodoProgress::Pending.completed_at(), TodoProgress::Pending.completed_by()), (None, None));
+        assert!(done.is_closed() && TodoProgress::Cancelled.is_closed() && !TodoProgress::InProgress.is_closed());
     }
 
     #[test]
@@ -450,26 +381,10 @@ mod tests {
         assert!(ai.is_ai_generated());
         assert_eq!(ai.ai_reasoning(), Some("Gave twice last year"));
         assert_eq!(ai.ai_confidence(), confidence);
-        assert_eq!(
-            TodoOrigin::from_parts(false, None, None).unwrap(),
-            TodoOrigin::Manual
-        );
-        assert_eq!(
-            TodoOrigin::from_parts(false, Some("because"), None)
-                .unwrap_err()
-                .field,
-            "ai_reasoning"
-        );
-        assert_eq!(
-            TodoOrigin::from_parts(false, None, confidence)
-                .unwrap_err()
-                .field,
-            "ai_confidence"
-        );
-        assert_eq!(
-            TodoOrigin::from_parts(false, Some("  "), None).unwrap(),
-            TodoOrigin::Manual
-        );
+        assert_eq!(TodoOrigin::from_parts(false, None, None).unwrap(), TodoOrigin::Manual);
+        assert_eq!(TodoOrigin::from_parts(false, Some("because"), None).unwrap_err().field, "ai_reasoning");
+        assert_eq!(TodoOrigin::from_parts(false, None, confidence).unwrap_err().field, "ai_confidence");
+        assert_eq!(TodoOrigin::from_parts(false, Some("  "), None).unwrap(), TodoOrigin::Manual);
     }
 
     #[test]

@@ -19,9 +19,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::shared::{
-    EmailAddress, EmailGenerationSessionId, EmailOpenId, EmailTrackerId, GeneratedEmailId,
-    LinkClickId, LinkTrackerId, OrgScope, OrganizationId, Page, PageRequest, RepoError, Timestamp,
-    ValueError, WebUrl, optional_text,
+    EmailAddress, EmailGenerationSessionId, EmailOpenId, EmailTrackerId, GeneratedEmailId, LinkClickId, LinkTrackerId,
+    OrgScope, OrganizationId, Page, PageRequest, RepoError, Timestamp, ValueError, WebUrl, optional_text,
 };
 
 macro_rules! tracker_token {
@@ -90,24 +89,13 @@ pub const LINK_TEXT_MAX: usize = 2_000;
 pub fn parse_ip_address(raw: &str) -> Result<IpAddr, ValueError> {
     // PostgreSQL's text form of a host address may carry a /32 or /128 suffix.
     let host = raw.trim();
-    let host = host
-        .strip_suffix("/32")
-        .or_else(|| host.strip_suffix("/128"))
-        .unwrap_or(host);
-    host.parse().map_err(|_| {
-        ValueError::new(
-            "ip_address",
-            format!("'{}' is not an IP address", raw.trim()),
-        )
-    })
+    let host = host.strip_suffix("/32").or_else(|| host.strip_suffix("/128")).unwrap_or(host);
+    host.parse().map_err(|_| ValueError::new("ip_address", format!("'{}' is not an IP address", raw.trim())))
 }
 
 /// Trims, drops blank values and clips to `max_chars` characters.
 fn clip(value: Option<&str>, max_chars: usize) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(max_chars).collect())
+    value.map(str::trim).filter(|v| !v.is_empty()).map(|v| v.chars().take(max_chars).collect())
 }
 
 /// The tracking record of one sent email.
@@ -138,12 +126,7 @@ impl NewEmailTracker {
         recipient_email: EmailAddress,
         campaign_id: Option<EmailGenerationSessionId>,
     ) -> Self {
-        Self {
-            email_id,
-            tracker_id: EmailTrackerToken::generate(),
-            recipient_email,
-            campaign_id,
-        }
+        Self { email_id, tracker_id: EmailTrackerToken::generate(), recipient_email, campaign_id }
     }
 }
 
@@ -173,11 +156,7 @@ pub struct NewLinkTracker {
 
 impl NewLinkTracker {
     /// A link tracker with a freshly generated token.
-    pub fn new(
-        original_url: WebUrl,
-        link_text: Option<&str>,
-        link_position: Option<u32>,
-    ) -> Result<Self, ValueError> {
+    pub fn new(original_url: WebUrl, link_text: Option<&str>, link_position: Option<u32>) -> Result<Self, ValueError> {
         Ok(Self {
             tracker_id: LinkTrackerToken::generate(),
             original_url,
@@ -214,11 +193,7 @@ pub struct NewEmailOpen {
 
 impl NewEmailOpen {
     /// From what the request says; header text is trimmed and clipped, never refused.
-    pub fn from_request(
-        opened_at: Timestamp,
-        ip_address: Option<IpAddr>,
-        user_agent: Option<&str>,
-    ) -> Self {
+    pub fn from_request(opened_at: Timestamp, ip_address: Option<IpAddr>, user_agent: Option<&str>) -> Self {
         Self {
             opened_at,
             ip_address,
@@ -264,11 +239,7 @@ pub struct NewLinkClick {
 
 impl NewLinkClick {
     /// From what the request says; header text is trimmed and clipped, never refused.
-    pub fn from_request(
-        clicked_at: Timestamp,
-        ip_address: Option<IpAddr>,
-        user_agent: Option<&str>,
-    ) -> Self {
+    pub fn from_request(clicked_at: Timestamp, ip_address: Option<IpAddr>, user_agent: Option<&str>) -> Self {
         Self {
             clicked_at,
             ip_address,
@@ -320,17 +291,9 @@ pub trait TrackingRepository: Send + Sync {
     /// Creates a tracker for a sent email and records its token on the email
     /// (`generated_emails.tracker_id`). Fails with `NotFound` when the email or the campaign is
     /// not the organization's, and with `Conflict` when the token is already used.
-    async fn create_tracker(
-        &self,
-        scope: &OrgScope,
-        tracker: NewEmailTracker,
-    ) -> Result<EmailTracker, RepoError>;
+    async fn create_tracker(&self, scope: &OrgScope, tracker: NewEmailTracker) -> Result<EmailTracker, RepoError>;
     /// `None` when the tracker does not exist in the organization.
-    async fn get_tracker(
-        &self,
-        scope: &OrgScope,
-        id: EmailTrackerId,
-    ) -> Result<Option<EmailTracker>, RepoError>;
+    async fn get_tracker(&self, scope: &OrgScope, id: EmailTrackerId) -> Result<Option<EmailTracker>, RepoError>;
     /// The email's trackers, oldest first; empty when it has none or is not the organization's.
     async fn trackers_for_email(
         &self,
@@ -347,11 +310,7 @@ pub trait TrackingRepository: Send + Sync {
     ) -> Result<Vec<LinkTracker>, RepoError>;
     /// The tracker's links in position order. Fails with `NotFound` when the tracker is not the
     /// organization's.
-    async fn list_links(
-        &self,
-        scope: &OrgScope,
-        tracker: EmailTrackerId,
-    ) -> Result<Vec<LinkTracker>, RepoError>;
+    async fn list_links(&self, scope: &OrgScope, tracker: EmailTrackerId) -> Result<Vec<LinkTracker>, RepoError>;
     /// The tracker's opens, newest first. Fails with `NotFound` when the tracker is not the
     /// organization's.
     async fn list_opens(
@@ -377,10 +336,7 @@ pub trait TrackingRepository: Send + Sync {
 
     /// Public pixel endpoint, deliberately unscoped: the request carries no credential, only the
     /// random token. `None` for an unknown token (the endpoint still answers with the pixel).
-    async fn find_tracker_for_pixel(
-        &self,
-        token: EmailTrackerToken,
-    ) -> Result<Option<TrackedEmail>, RepoError>;
+    async fn find_tracker_for_pixel(&self, token: EmailTrackerToken) -> Result<Option<TrackedEmail>, RepoError>;
     /// Public pixel endpoint, unscoped for the same reason: records the open and, in the same
     /// transaction, increments the email's `opens` and sets `last_opened_at`. `None` (and nothing
     /// written) for an unknown token.
@@ -391,10 +347,7 @@ pub trait TrackingRepository: Send + Sync {
     ) -> Result<Option<EmailOpen>, RepoError>;
     /// Public redirect endpoint, deliberately unscoped: the request carries only the random
     /// token. `None` for an unknown token (the endpoint answers 404).
-    async fn find_link_for_redirect(
-        &self,
-        token: LinkTrackerToken,
-    ) -> Result<Option<TrackedLink>, RepoError>;
+    async fn find_link_for_redirect(&self, token: LinkTrackerToken) -> Result<Option<TrackedLink>, RepoError>;
     /// Public redirect endpoint, unscoped for the same reason: records the click and, in the same
     /// transaction, increments the email's `clicks` and sets `last_clicked_at`. Returns the link
     /// (whose `original_url` is the redirect target) and the click; `None` (and nothing written)
@@ -417,31 +370,15 @@ mod tests {
         let token = EmailTrackerToken::generate();
         assert_eq!(token.as_uuid().get_version_num(), 4);
         assert_ne!(token, EmailTrackerToken::generate());
-        assert_eq!(
-            token.to_string().parse::<EmailTrackerToken>().unwrap(),
-            token
-        );
+        assert_eq!(token.to_string().parse::<EmailTrackerToken>().unwrap(), token);
         let link = LinkTrackerToken::generate();
-        assert_eq!(
-            LinkTrackerToken::parse(&format!(" {} ", link.as_uuid().simple())).unwrap(),
-            link
-        );
+        assert_eq!(LinkTrackerToken::parse(&format!(" {} ", link.as_uuid().simple())).unwrap(), link);
     }
 
     #[test]
     fn junk_is_not_a_token() {
-        for bad in [
-            "",
-            "pixel.gif",
-            "1234",
-            "00000000-0000-0000-0000-000000000000",
-            "../../etc/passwd",
-        ] {
-            assert_eq!(
-                EmailTrackerToken::parse(bad).unwrap_err().field,
-                "tracker_id",
-                "{bad:?}"
-            );
+        for bad in ["", "pixel.gif", "1234", "00000000-0000-0000-0000-000000000000", "../../etc/passwd"] {
+            assert_eq!(EmailTrackerToken::parse(bad).unwrap_err().field, "tracker_id", "{bad:?}");
             assert!(LinkTrackerToken::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -471,27 +408,18 @@ mod tests {
         assert_eq!(link.link_text.as_deref(), Some("Give now"));
         let long = "x".repeat(LINK_TEXT_MAX + 1);
         let url = WebUrl::parse("https://example.org").unwrap();
-        assert_eq!(
-            NewLinkTracker::new(url, Some(&long), None)
-                .unwrap_err()
-                .field,
-            "link_text"
-        );
+        assert_eq!(NewLinkTracker::new(url, Some(&long), None).unwrap_err().field, "link_text");
     }
 
     #[test]
     fn request_headers_are_clipped_not_refused() {
         let huge = "a".repeat(HEADER_TEXT_MAX * 3);
-        let open = NewEmailOpen::from_request(now(), None, Some(&huge))
-            .with_client(Some(" "), Some("Apple Mail"));
-        assert_eq!(
-            open.user_agent.as_ref().map(|ua| ua.chars().count()),
-            Some(HEADER_TEXT_MAX)
-        );
+        let open = NewEmailOpen::from_request(now(), None, Some(&huge)).with_client(Some(" "), Some("Apple Mail"));
+        assert_eq!(open.user_agent.as_ref().map(|ua| ua.chars().count()), Some(HEADER_TEXT_MAX));
         assert_eq!(open.device_type, None);
         assert_eq!(open.email_client.as_deref(), Some("Apple Mail"));
-        let click = NewLinkClick::from_request(now(), "198.51.100.1".parse().ok(), None)
-            .with_client(None, Some("Firefox"));
+        let click =
+            NewLinkClick::from_request(now(), "198.51.100.1".parse().ok(), None).with_client(None, Some("Firefox"));
         assert_eq!(click.user_agent, None);
         assert_eq!(click.browser.as_deref(), Some("Firefox"));
     }

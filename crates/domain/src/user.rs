@@ -29,7 +29,12 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn new(clerk_id: &str, email: EmailAddress, first_name: Option<&str>, last_name: Option<&str>) -> Result<Self, ValueError> {
+    pub fn new(
+        clerk_id: &str,
+        email: EmailAddress,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+    ) -> Result<Self, ValueError> {
         Ok(Self {
             clerk_id: required_text("clerk_id", clerk_id, 200)?,
             email,

@@ -12,8 +12,7 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 
 use crate::shared::{
-    OrgScope, OrganizationId, Page, PageRequest, RepoError, Timestamp, ValueError, WebhookEventId,
-    required_text,
+    OrgScope, OrganizationId, Page, PageRequest, RepoError, Timestamp, ValueError, WebhookEventId, required_text,
 };
 use crate::string_enum;
 
@@ -36,11 +35,7 @@ impl WebhookStatus {
     /// pending -> processed | failed; a failed event may be queued again. Processed is final.
     pub fn can_become(self, next: WebhookStatus) -> bool {
         use WebhookStatus::*;
-        self == next
-            || matches!(
-                (self, next),
-                (Pending, Processed | Failed) | (Failed, Pending)
-            )
+        self == next || matches!((self, next), (Pending, Processed | Failed) | (Failed, Pending))
     }
 }
 
@@ -52,10 +47,7 @@ impl WebhookPayload {
     /// Parses a request body; anything that is not JSON is refused.
     pub fn parse(body: &[u8]) -> Result<Self, ValueError> {
         if body.len() > PAYLOAD_MAX_BYTES {
-            return Err(ValueError::new(
-                "payload",
-                format!("must be at most {PAYLOAD_MAX_BYTES} bytes"),
-            ));
+            return Err(ValueError::new("payload", format!("must be at most {PAYLOAD_MAX_BYTES} bytes")));
         }
         let value = serde_json::from_slice(body)
             .map_err(|err| ValueError::new("payload", format!("is not valid JSON: {err}")))?;
@@ -82,14 +74,8 @@ impl WebhookPayload {
 /// A webhook source is a short name: lower-case letters, digits, `_` and `-` (`whatsapp`).
 pub fn check_source(source: &str) -> Result<String, ValueError> {
     let source = required_text("source", source, SOURCE_MAX)?;
-    if !source
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-    {
-        return Err(ValueError::new(
-            "source",
-            "must be lower-case letters, digits, '_' or '-'",
-        ));
+    if !source.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        return Err(ValueError::new("source", "must be lower-case letters, digits, '_' or '-'"));
     }
     Ok(source)
 }
@@ -127,11 +113,7 @@ pub struct NewWebhookEvent {
 }
 
 impl NewWebhookEvent {
-    pub fn new(
-        source: &str,
-        event_type: &str,
-        payload: WebhookPayload,
-    ) -> Result<Self, ValueError> {
+    pub fn new(source: &str, event_type: &str, payload: WebhookPayload) -> Result<Self, ValueError> {
         Ok(Self {
             source: check_source(source)?,
             event_type: required_text("event_type", event_type, EVENT_TYPE_MAX)?,
@@ -150,15 +132,8 @@ impl NewWebhookEvent {
     pub fn validate(&self) -> Result<(), ValueError> {
         check_source(&self.source)?;
         required_text("event_type", &self.event_type, EVENT_TYPE_MAX)?;
-        if self
-            .signature
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > SIGNATURE_MAX)
-        {
-            return Err(ValueError::new(
-                "signature",
-                format!("must be at most {SIGNATURE_MAX} characters"),
-            ));
+        if self.signature.as_ref().is_some_and(|s| s.chars().count() > SIGNATURE_MAX) {
+            return Err(ValueError::new("signature", format!("must be at most {SIGNATURE_MAX} characters")));
         }
         Ok(())
     }
@@ -179,57 +154,32 @@ pub trait WebhookEventRepository: Send + Sync {
     /// yet (`organization_id` null).
     async fn record_incoming(&self, event: NewWebhookEvent) -> Result<WebhookEvent, RepoError>;
     /// Stores an event that concerns the scope's organization.
-    async fn record(
-        &self,
-        scope: &OrgScope,
-        event: NewWebhookEvent,
-    ) -> Result<WebhookEvent, RepoError>;
+    async fn record(&self, scope: &OrgScope, event: NewWebhookEvent) -> Result<WebhookEvent, RepoError>;
     /// Processing resolved the organization (from a sender's number, an account id, ...): assigns
     /// an event that has none to the scope's organization. Fails with `NotFound` when the event
     /// does not exist or already belongs to an organization.
-    async fn assign_to_organization(
-        &self,
-        scope: &OrgScope,
-        id: WebhookEventId,
-    ) -> Result<WebhookEvent, RepoError>;
+    async fn assign_to_organization(&self, scope: &OrgScope, id: WebhookEventId) -> Result<WebhookEvent, RepoError>;
 
     /// Worker, deliberately unscoped (events may have no organization): up to `limit` `pending`
     /// events, oldest first.
     async fn pending(&self, limit: u64) -> Result<Vec<WebhookEvent>, RepoError>;
     /// Worker, unscoped: marks the event `processed` at `at`. Fails with `NotFound` when the event
     /// does not exist, and with `Invalid` when it is not `pending`.
-    async fn mark_processed(
-        &self,
-        id: WebhookEventId,
-        at: Timestamp,
-    ) -> Result<WebhookEvent, RepoError>;
+    async fn mark_processed(&self, id: WebhookEventId, at: Timestamp) -> Result<WebhookEvent, RepoError>;
     /// Worker, unscoped: marks the event `failed` with the error and increments `retry_count`.
     /// Fails with `NotFound` when the event does not exist, and with `Invalid` when it is not
     /// `pending`.
-    async fn mark_failed(
-        &self,
-        id: WebhookEventId,
-        error: String,
-        at: Timestamp,
-    ) -> Result<WebhookEvent, RepoError>;
+    async fn mark_failed(&self, id: WebhookEventId, error: String, at: Timestamp) -> Result<WebhookEvent, RepoError>;
     /// Worker or operator, unscoped: queues a `failed` event again; a `pending` one is returned
     /// unchanged. Fails with `NotFound` when the event does not exist, and with `Invalid` when it
     /// is `processed`.
     async fn requeue(&self, id: WebhookEventId) -> Result<WebhookEvent, RepoError>;
     /// Operator, unscoped: events with no organization, newest first.
-    async fn list_unassigned(
-        &self,
-        filter: WebhookFilter,
-        page: PageRequest,
-    ) -> Result<Page<WebhookEvent>, RepoError>;
+    async fn list_unassigned(&self, filter: WebhookFilter, page: PageRequest) -> Result<Page<WebhookEvent>, RepoError>;
 
     /// `None` when the event does not exist or is not the organization's (including events with no
     /// organization).
-    async fn get(
-        &self,
-        scope: &OrgScope,
-        id: WebhookEventId,
-    ) -> Result<Option<WebhookEvent>, RepoError>;
+    async fn get(&self, scope: &OrgScope, id: WebhookEventId) -> Result<Option<WebhookEvent>, RepoError>;
     /// The organization's events matching the filter (by status, source, event type), newest
     /// first.
     async fn list(
@@ -262,11 +212,7 @@ mod tests {
         ];
         for (body, expected) in cases {
             let parsed = WebhookPayload::parse(body);
-            assert_eq!(
-                parsed.as_ref().ok().map(WebhookPayload::as_json),
-                expected.as_ref(),
-                "{body:?}"
-            );
+            assert_eq!(parsed.as_ref().ok().map(WebhookPayload::as_json), expected.as_ref(), "{body:?}");
             if let Err(err) = parsed {
                 assert_eq!(err.field, "payload");
             }
@@ -277,38 +223,19 @@ mod tests {
     #[test]
     fn oversized_payloads_are_refused() {
         let big = format!("\"{}\"", "x".repeat(PAYLOAD_MAX_BYTES));
-        assert!(
-            WebhookPayload::parse(big.as_bytes())
-                .unwrap_err()
-                .message
-                .contains("at most")
-        );
+        assert!(WebhookPayload::parse(big.as_bytes()).unwrap_err().message.contains("at most"));
     }
 
     #[test]
     fn sources_are_short_names() {
         let payload = WebhookPayload::from_value(json!({})).unwrap();
-        for (source, ok) in [
-            ("whatsapp", true),
-            ("stripe-v2", true),
-            ("WhatsApp", false),
-            ("", false),
-            ("a b", false),
-        ] {
-            assert_eq!(
-                NewWebhookEvent::new(source, "message", payload.clone()).is_ok(),
-                ok,
-                "{source:?}"
-            );
+        for (source, ok) in [("whatsapp", true), ("stripe-v2", true), ("WhatsApp", false), ("", false), ("a b", false)]
+        {
+            assert_eq!(NewWebhookEvent::new(source, "message", payload.clone()).is_ok(), ok, "{source:?}");
         }
         let event = NewWebhookEvent::new("whatsapp", "message", payload.clone()).unwrap();
         assert_eq!(event.status(), WebhookStatus::Pending);
-        assert_eq!(
-            NewWebhookEvent::new("whatsapp", " ", payload)
-                .unwrap_err()
-                .field,
-            "event_type"
-        );
+        assert_eq!(NewWebhookEvent::new("whatsapp", " ", payload).unwrap_err().field, "event_type");
     }
 
     #[test]

@@ -10,9 +10,9 @@
 use async_trait::async_trait;
 
 use crate::shared::{
-    OrgScope, OrganizationId, Page, PageRequest, PhoneNumber, RepoError, StaffId,
-    StaffWhatsappActivityId, StaffWhatsappPhoneNumberId, Timestamp, ValueError,
-    WhatsappChatMessageId, WhatsappQueryId, WhatsappStaffId, optional_text, required_text,
+    OrgScope, OrganizationId, Page, PageRequest, PhoneNumber, RepoError, StaffId, StaffWhatsappActivityId,
+    StaffWhatsappPhoneNumberId, Timestamp, ValueError, WhatsappChatMessageId, WhatsappQueryId, WhatsappStaffId,
+    optional_text, required_text,
 };
 use crate::string_enum;
 
@@ -43,18 +43,14 @@ pub enum MessageKind {
 impl MessageKind {
     /// Builds the kind from flat fields (`message_type` and `voice_transcription`, or
     /// `is_voice_message` and `transcription`), refusing a transcription of a text message.
-    pub fn from_parts(
-        message_type: WhatsappMessageType,
-        transcription: Option<&str>,
-    ) -> Result<Self, ValueError> {
+    pub fn from_parts(message_type: WhatsappMessageType, transcription: Option<&str>) -> Result<Self, ValueError> {
         let transcription = optional_text("transcription", transcription, MESSAGE_MAX)?;
         match (message_type, transcription) {
             (WhatsappMessageType::Voice, transcription) => Ok(MessageKind::Voice { transcription }),
             (WhatsappMessageType::Text, None) => Ok(MessageKind::Text),
-            (WhatsappMessageType::Text, Some(_)) => Err(ValueError::new(
-                "transcription",
-                "may only be set for voice messages",
-            )),
+            (WhatsappMessageType::Text, Some(_)) => {
+                Err(ValueError::new("transcription", "may only be set for voice messages"))
+            }
         }
     }
 
@@ -81,28 +77,15 @@ impl MessageKind {
 /// `PERMISSIONS_MAX` of them.
 pub fn validate_permissions(permissions: &[String]) -> Result<(), ValueError> {
     if permissions.len() > PERMISSIONS_MAX {
-        return Err(ValueError::new(
-            "permissions",
-            format!("at most {PERMISSIONS_MAX} permissions"),
-        ));
+        return Err(ValueError::new("permissions", format!("at most {PERMISSIONS_MAX} permissions")));
     }
-    if permissions
-        .iter()
-        .any(|p| p.trim().is_empty() || p.chars().count() > PERMISSION_MAX)
-    {
-        return Err(ValueError::new(
-            "permissions",
-            format!("each permission must be 1-{PERMISSION_MAX} characters"),
-        ));
+    if permissions.iter().any(|p| p.trim().is_empty() || p.chars().count() > PERMISSION_MAX) {
+        return Err(ValueError::new("permissions", format!("each permission must be 1-{PERMISSION_MAX} characters")));
     }
     Ok(())
 }
 
-fn patch_text(
-    field: &'static str,
-    value: &Option<Option<String>>,
-    max: usize,
-) -> Result<(), ValueError> {
+fn patch_text(field: &'static str, value: &Option<Option<String>>, max: usize) -> Result<(), ValueError> {
     optional_text(field, value.as_ref().and_then(|v| v.as_deref()), max).map(drop)
 }
 
@@ -162,9 +145,7 @@ pub struct WhatsappStaffPatch {
 impl WhatsappStaffPatch {
     pub fn validate(&self) -> Result<(), ValueError> {
         patch_text("display_name", &self.display_name, NAME_MAX)?;
-        self.permissions
-            .as_deref()
-            .map_or(Ok(()), validate_permissions)
+        self.permissions.as_deref().map_or(Ok(()), validate_permissions)
     }
 }
 
@@ -285,11 +266,7 @@ impl NewWhatsappChatMessage {
     pub fn validate(&self) -> Result<(), ValueError> {
         required_text("message_text", &self.message_text, MESSAGE_MAX)?;
         required_text("ai_response", &self.ai_response, RESPONSE_MAX)?;
-        optional_text(
-            "whatsapp_message_id",
-            self.whatsapp_message_id.as_deref(),
-            FIELD_MAX,
-        )?;
+        optional_text("whatsapp_message_id", self.whatsapp_message_id.as_deref(), FIELD_MAX)?;
         Ok(())
     }
 }
@@ -341,11 +318,7 @@ pub struct NewStaffWhatsappActivity {
 }
 
 impl NewStaffWhatsappActivity {
-    pub fn new(
-        staff_id: StaffId,
-        activity_type: &str,
-        phone_number: PhoneNumber,
-    ) -> Result<Self, ValueError> {
+    pub fn new(staff_id: StaffId, activity_type: &str, phone_number: PhoneNumber) -> Result<Self, ValueError> {
         Ok(Self {
             staff_id,
             activity_type: required_text("activity_type", activity_type, FIELD_MAX)?,
@@ -370,26 +343,17 @@ impl NewStaffWhatsappActivity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhatsappSender {
     /// An active `whatsapp_staff` entry.
-    WhatsappStaff {
-        organization_id: OrganizationId,
-        whatsapp_staff_id: WhatsappStaffId,
-    },
+    WhatsappStaff { organization_id: OrganizationId, whatsapp_staff_id: WhatsappStaffId },
     /// An active staff member who registered the number (`staff_whatsapp_phone_numbers`).
-    Staff {
-        organization_id: OrganizationId,
-        staff_id: StaffId,
-    },
+    Staff { organization_id: OrganizationId, staff_id: StaffId },
 }
 
 impl WhatsappSender {
     pub fn organization_id(&self) -> OrganizationId {
         match self {
-            WhatsappSender::WhatsappStaff {
-                organization_id, ..
+            WhatsappSender::WhatsappStaff { organization_id, .. } | WhatsappSender::Staff { organization_id, .. } => {
+                *organization_id
             }
-            | WhatsappSender::Staff {
-                organization_id, ..
-            } => *organization_id,
         }
     }
 }
@@ -398,17 +362,9 @@ impl WhatsappSender {
 #[async_trait]
 pub trait WhatsappRepository: Send + Sync {
     /// Fails with `Conflict` when the number is already registered in the organization.
-    async fn create_staff(
-        &self,
-        scope: &OrgScope,
-        staff: NewWhatsappStaff,
-    ) -> Result<WhatsappStaff, RepoError>;
+    async fn create_staff(&self, scope: &OrgScope, staff: NewWhatsappStaff) -> Result<WhatsappStaff, RepoError>;
     /// `None` when the entry does not exist in the organization.
-    async fn get_staff(
-        &self,
-        scope: &OrgScope,
-        id: WhatsappStaffId,
-    ) -> Result<Option<WhatsappStaff>, RepoError>;
+    async fn get_staff(&self, scope: &OrgScope, id: WhatsappStaffId) -> Result<Option<WhatsappStaff>, RepoError>;
     /// The organization's entry for this number, active or not.
     async fn find_staff_by_phone(
         &self,
@@ -436,11 +392,7 @@ pub trait WhatsappRepository: Send + Sync {
 
     /// Records a query and, in the same transaction, increments the entry's `query_count` and sets
     /// `last_query_at`. Fails with `NotFound` when the entry is not the organization's.
-    async fn record_query(
-        &self,
-        scope: &OrgScope,
-        query: NewWhatsappQuery,
-    ) -> Result<WhatsappQuery, RepoError>;
+    async fn record_query(&self, scope: &OrgScope, query: NewWhatsappQuery) -> Result<WhatsappQuery, RepoError>;
     /// Queries, of one entry or all, newest first.
     async fn list_queries(
         &self,
@@ -473,12 +425,7 @@ pub trait WhatsappRepository: Send + Sync {
     ) -> Result<StaffWhatsappPhoneNumber, RepoError>;
     /// Fails with `NotFound` when the staff member is not the organization's or has not registered
     /// the number.
-    async fn remove_staff_phone(
-        &self,
-        scope: &OrgScope,
-        staff: StaffId,
-        phone: PhoneNumber,
-    ) -> Result<(), RepoError>;
+    async fn remove_staff_phone(&self, scope: &OrgScope, staff: StaffId, phone: PhoneNumber) -> Result<(), RepoError>;
     /// The staff member's numbers, oldest first. Fails with `NotFound` when the staff member is
     /// not the organization's.
     async fn list_staff_phones(
@@ -505,10 +452,7 @@ pub trait WhatsappRepository: Send + Sync {
     /// signature, not by a credential of ours) names only the sender's number. Returns every
     /// active registration of the number, across organizations; the caller picks one and acts
     /// for it through the scoped methods. Empty for an unknown number.
-    async fn find_senders_for_webhook(
-        &self,
-        phone: &PhoneNumber,
-    ) -> Result<Vec<WhatsappSender>, RepoError>;
+    async fn find_senders_for_webhook(&self, phone: &PhoneNumber) -> Result<Vec<WhatsappSender>, RepoError>;
 }
 
 #[cfg(test)]
@@ -527,19 +471,11 @@ mod tests {
             (Text, None, Ok(MessageKind::Text)),
             (Text, Some("   "), Ok(MessageKind::Text)),
             (Text, Some("hello"), Err("transcription")),
-            (
-                Voice,
-                None,
-                Ok(MessageKind::Voice {
-                    transcription: None,
-                }),
-            ),
+            (Voice, None, Ok(MessageKind::Voice { transcription: None })),
             (
                 Voice,
                 Some(" how many donors? "),
-                Ok(MessageKind::Voice {
-                    transcription: Some("how many donors?".into()),
-                }),
+                Ok(MessageKind::Voice { transcription: Some("how many donors?".into()) }),
             ),
         ];
         for (message_type, transcription, expected) in cases {
@@ -552,50 +488,19 @@ mod tests {
         }
         let voice = MessageKind::from_parts(Voice, Some("hi")).unwrap();
         assert!(voice.is_voice());
-        assert_eq!(
-            (voice.message_type(), voice.transcription()),
-            (Voice, Some("hi"))
-        );
-        assert_eq!(
-            "video".parse::<WhatsappMessageType>().unwrap_err().field,
-            "message_type"
-        );
+        assert_eq!((voice.message_type(), voice.transcription()), (Voice, Some("hi")));
+        assert_eq!("video".parse::<WhatsappMessageType>().unwrap_err().field, "message_type");
     }
 
     #[test]
     fn queries_and_messages_need_text_and_an_answer() {
         let staff = WhatsappStaffId::new();
         assert!(NewWhatsappQuery::new(staff, "How many donors?", "412", MessageKind::Text).is_ok());
-        assert_eq!(
-            NewWhatsappQuery::new(staff, " ", "412", MessageKind::Text)
-                .unwrap_err()
-                .field,
-            "query_text"
-        );
-        assert_eq!(
-            NewWhatsappQuery::new(staff, "Q", "", MessageKind::Text)
-                .unwrap_err()
-                .field,
-            "response_text"
-        );
-        assert_eq!(
-            NewWhatsappChatMessage::new(phone(), MessageKind::Text, "", "A")
-                .unwrap_err()
-                .field,
-            "message_text"
-        );
-        assert_eq!(
-            NewWhatsappChatMessage::new(phone(), MessageKind::Text, "Q", " ")
-                .unwrap_err()
-                .field,
-            "ai_response"
-        );
-        assert_eq!(
-            NewStaffWhatsappActivity::new(StaffId::new(), "", phone())
-                .unwrap_err()
-                .field,
-            "activity_type"
-        );
+        assert_eq!(NewWhatsappQuery::new(staff, " ", "412", MessageKind::Text).unwrap_err().field, "query_text");
+        assert_eq!(NewWhatsappQuery::new(staff, "Q", "", MessageKind::Text).unwrap_err().field, "response_text");
+        assert_eq!(NewWhatsappChatMessage::new(phone(), MessageKind::Text, "", "A").unwrap_err().field, "message_text");
+        assert_eq!(NewWhatsappChatMessage::new(phone(), MessageKind::Text, "Q", " ").unwrap_err().field, "ai_response");
+        assert_eq!(NewStaffWhatsappActivity::new(StaffId::new(), "", phone()).unwrap_err().field, "activity_type");
     }
 
     #[test]
@@ -607,20 +512,14 @@ mod tests {
         assert!(staff.validate().is_ok());
         staff.permissions.push(" ".into());
         assert_eq!(staff.validate().unwrap_err().field, "permissions");
-        let patch = WhatsappStaffPatch {
-            display_name: Some(Some("x".repeat(NAME_MAX + 1))),
-            ..Default::default()
-        };
+        let patch = WhatsappStaffPatch { display_name: Some(Some("x".repeat(NAME_MAX + 1))), ..Default::default() };
         assert_eq!(patch.validate().unwrap_err().field, "display_name");
     }
 
     #[test]
     fn senders_name_their_organization() {
         let org = OrganizationId::new();
-        let sender = WhatsappSender::Staff {
-            organization_id: org,
-            staff_id: StaffId::new(),
-        };
+        let sender = WhatsappSender::Staff { organization_id: org, staff_id: StaffId::new() };
         assert_eq!(sender.organization_id(), org);
     }
 }

@@ -43,7 +43,8 @@ pub fn redact(url: &str) -> String {
 /// Checks the URL's shape and says which backend it names, without connecting.
 pub fn backend_of(url: &str) -> Result<Backend, ConnectError> {
     let malformed = |reason: &str| ConnectError::Malformed { url: redact(url), reason: reason.to_owned() };
-    let (scheme, rest) = url.split_once(':').ok_or_else(|| malformed("expected sqlite://PATH or postgres://HOST/DB"))?;
+    let (scheme, rest) =
+        url.split_once(':').ok_or_else(|| malformed("expected sqlite://PATH or postgres://HOST/DB"))?;
     match scheme {
         "sqlite" => {
             let path = rest.trim_start_matches("//");
@@ -83,6 +84,9 @@ impl Default for PoolSettings {
 /// missing; SQLite runs in WAL mode with foreign keys enforced.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, ConnectError> {
     let backend = backend_of(url)?;
+    if backend == Backend::Postgres {
+        probe_postgres(url, settings.connect_timeout).await?;
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(match backend {
@@ -104,6 +108,26 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
     let conn = Database::connect(options).await.map_err(|err| classify(url, err))?;
     conn.ping().await.map_err(|err| classify(url, err))?;
     Ok(conn)
+}
+
+/// One direct connection before the pool: a pool retries a refused connection until its timeout
+/// and then reports only "pool timed out", while a single attempt fails at once with the cause
+/// ("connection refused", "password authentication failed", "database does not exist").
+async fn probe_postgres(url: &str, timeout: Duration) -> Result<(), ConnectError> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+
+    let unreachable = |reason: String| ConnectError::Unreachable { url: redact(url), reason };
+    match tokio::time::timeout(timeout, PgConnection::connect(url)).await {
+        Err(_) => Err(unreachable(format!("no answer within {} s", timeout.as_secs()))),
+        Ok(Err(sea_orm::sqlx::Error::Configuration(err))) => {
+            Err(ConnectError::Malformed { url: redact(url), reason: err.to_string() })
+        }
+        Ok(Err(err)) => Err(unreachable(err.to_string())),
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+    }
 }
 
 fn classify(url: &str, err: DbErr) -> ConnectError {
@@ -131,7 +155,9 @@ pub async fn migrate_down(conn: &DatabaseConnection, steps: Option<u32>) -> Resu
     Ok(())
 }
 
-/// Drops every table and applies every migration again.
+/// Drops every table and applies every migration again. On SQLite, pass a connection with a
+/// single pooled connection: the `PRAGMA foreign_keys = OFF` this relies on holds for one
+/// connection only.
 pub async fn migrate_fresh(conn: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::fresh(conn).await
 }
@@ -143,12 +169,10 @@ pub struct MigrationState {
     pub applied: bool,
 }
 
+/// Reads which migrations are applied without writing anything (an empty database stays empty).
 pub async fn migration_status(conn: &DatabaseConnection) -> Result<Vec<MigrationState>, DbErr> {
-    let applied: Vec<String> = match Migrator::get_applied_migrations(conn).await {
-        Ok(applied) => applied.iter().map(|m| m.name().to_owned()).collect(),
-        // Before the first `up` there is no migration table: nothing is applied.
-        Err(_) => Vec::new(),
-    };
+    let applied: Vec<String> =
+        Migrator::get_applied_migrations_read_only(conn).await?.iter().map(|m| m.name().to_owned()).collect();
     Ok(Migrator::migrations()
         .iter()
         .map(|m| MigrationState { name: m.name().to_owned(), applied: applied.iter().any(|a| a == m.name()) })

@@ -11,4 +11,5 @@ pub mod repositories;
 mod scoped;
 pub mod wiring;
 
+pub use sea_orm::DatabaseConnection;
 pub use wiring::Repositories;

@@ -1,7 +1,9 @@
 //! Keyset pagination over `(created_at, id)`, newest first.
 
 use givance_domain::{Cursor, Page, PageRequest, RepoError, Timestamp};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::error::write_err;

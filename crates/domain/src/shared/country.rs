@@ -16,10 +16,7 @@ impl CountryCode {
         let known = code.len() == 2 && celes::Country::from_alpha2(&code).is_ok();
         match (known, code.as_bytes()) {
             (true, [a, b]) => Ok(Self([*a, *b])),
-            _ => Err(ValueError::new(
-                "country",
-                format!("'{}' is not an ISO 3166-1 alpha-2 country code", raw.trim()),
-            )),
+            _ => Err(ValueError::new("country", format!("'{}' is not an ISO 3166-1 alpha-2 country code", raw.trim()))),
         }
     }
 

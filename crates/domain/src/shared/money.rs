@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::ValueError;
 
-
 /// The largest magnitude `numeric(12,2)` holds.
 fn max_amount() -> Decimal {
     // 9_999_999_999.99
@@ -25,9 +24,9 @@ impl Currency {
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let code = raw.trim().to_ascii_uppercase();
-        iso_currency::Currency::from_code(&code).map(Self).ok_or_else(|| {
-            ValueError::new("currency", format!("'{}' is not an ISO 4217 currency code", raw.trim()))
-        })
+        iso_currency::Currency::from_code(&code)
+            .map(Self)
+            .ok_or_else(|| ValueError::new("currency", format!("'{}' is not an ISO 4217 currency code", raw.trim())))
     }
 
     pub fn code(&self) -> &'static str {

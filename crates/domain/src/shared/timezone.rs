@@ -12,9 +12,10 @@ pub struct TimeZone(chrono_tz::Tz);
 
 impl TimeZone {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        raw.trim().parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
-            ValueError::new("timezone", format!("'{}' is not an IANA time zone name", raw.trim()))
-        })
+        raw.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| ValueError::new("timezone", format!("'{}' is not an IANA time zone name", raw.trim())))
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {

@@ -6,9 +6,7 @@ use givance_domain::donation::{
 use givance_domain::shared::time::now;
 use givance_domain::{Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use crate::convert::{parse_optional, required_timestamp};
 use crate::entities::donation::{self, Column, Entity};
@@ -118,21 +116,36 @@ impl DonationRepository for SeaDonationRepository {
     }
 
     async fn get(&self, scope: &OrgScope, id: DonationId) -> Result<Option<Donation>, RepoError> {
-        scoped_by_id::<Entity>(scope, id.into_uuid()).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
+        scoped_by_id::<Entity>(scope, id.into_uuid())
+            .one(&self.conn)
+            .await
+            .map_err(write_err)?
+            .map(to_domain)
+            .transpose()
     }
 
-    async fn list(&self, scope: &OrgScope, filter: DonationFilter, request: PageRequest) -> Result<Page<Donation>, RepoError> {
-        fetch_page(&self.conn, filtered(scope, &filter), Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id))
-            .await?
-            .try_map(to_domain)
+    async fn list(
+        &self,
+        scope: &OrgScope,
+        filter: DonationFilter,
+        request: PageRequest,
+    ) -> Result<Page<Donation>, RepoError> {
+        fetch_page(&self.conn, filtered(scope, &filter), Column::CreatedAt, Column::Id, request, |m| {
+            (m.created_at, m.id)
+        })
+        .await?
+        .try_map(to_domain)
     }
 
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError> {
         let mut donation = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         donation.apply(patch).map_err(RepoError::Invalid)?;
         donation.updated_at = now();
-        let result =
-            scoped_update::<Entity>(scope, id.into_uuid()).set(to_row(&donation)).exec(&self.conn).await.map_err(write_err)?;
+        let result = scoped_update::<Entity>(scope, id.into_uuid())
+            .set(to_row(&donation))
+            .exec(&self.conn)
+            .await
+            .map_err(write_err)?;
         require_row(result.rows_affected)?;
         Ok(donation)
     }

@@ -34,7 +34,8 @@ impl SeaDonorRepository {
     async fn page(&self, scope: &OrgScope, deleted: bool, request: PageRequest) -> Result<Page<Donor>, RepoError> {
         let deleted_filter = if deleted { Column::DeletedAt.is_not_null() } else { Column::DeletedAt.is_null() };
         let select = scoped::<Entity>(scope).filter(deleted_filter);
-        let page = fetch_page(&self.conn, select, Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id)).await?;
+        let page =
+            fetch_page(&self.conn, select, Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id)).await?;
         page.try_map(to_domain)
     }
 }

@@ -18,13 +18,7 @@ impl SeaOrganizationRepository {
     }
 
     async fn find_one(&self, column: Column, value: sea_orm::Value) -> Result<Option<Organization>, RepoError> {
-        Entity::find()
-            .filter(column.eq(value))
-            .one(&self.conn)
-            .await
-            .map_err(write_err)?
-            .map(to_domain)
-            .transpose()
+        Entity::find().filter(column.eq(value)).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
     }
 }
 

@@ -78,21 +78,31 @@ impl ProjectRepository for SeaProjectRepository {
     }
 
     async fn get(&self, scope: &OrgScope, id: ProjectId) -> Result<Option<Project>, RepoError> {
-        scoped_by_id::<Entity>(scope, id.into_uuid()).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
+        scoped_by_id::<Entity>(scope, id.into_uuid())
+            .one(&self.conn)
+            .await
+            .map_err(write_err)?
+            .map(to_domain)
+            .transpose()
     }
 
     async fn list(&self, scope: &OrgScope, request: PageRequest) -> Result<Page<Project>, RepoError> {
-        fetch_page(&self.conn, scoped::<Entity>(scope), Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id))
-            .await?
-            .try_map(to_domain)
+        fetch_page(&self.conn, scoped::<Entity>(scope), Column::CreatedAt, Column::Id, request, |m| {
+            (m.created_at, m.id)
+        })
+        .await?
+        .try_map(to_domain)
     }
 
     async fn update(&self, scope: &OrgScope, id: ProjectId, patch: ProjectPatch) -> Result<Project, RepoError> {
         let mut project = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         project.apply(patch).map_err(RepoError::Invalid)?;
         project.updated_at = now();
-        let result =
-            scoped_update::<Entity>(scope, id.into_uuid()).set(to_row(&project)).exec(&self.conn).await.map_err(write_err)?;
+        let result = scoped_update::<Entity>(scope, id.into_uuid())
+            .set(to_row(&project))
+            .exec(&self.conn)
+            .await
+            .map_err(write_err)?;
         require_row(result.rows_affected)?;
         Ok(project)
     }

@@ -91,7 +91,12 @@ impl StaffRepository for SeaStaffRepository {
     }
 
     async fn get(&self, scope: &OrgScope, id: StaffId) -> Result<Option<Staff>, RepoError> {
-        scoped_by_id::<Entity>(scope, id.into_uuid()).one(&self.conn).await.map_err(write_err)?.map(to_domain).transpose()
+        scoped_by_id::<Entity>(scope, id.into_uuid())
+            .one(&self.conn)
+            .await
+            .map_err(write_err)?
+            .map(to_domain)
+            .transpose()
     }
 
     async fn find_by_user(&self, scope: &OrgScope, user: UserId) -> Result<Option<Staff>, RepoError> {
@@ -105,9 +110,10 @@ impl StaffRepository for SeaStaffRepository {
     }
 
     async fn list(&self, scope: &OrgScope, request: PageRequest) -> Result<Page<Staff>, RepoError> {
-        let page =
-            fetch_page(&self.conn, scoped::<Entity>(scope), Column::CreatedAt, Column::Id, request, |m| (m.created_at, m.id))
-                .await?;
+        let page = fetch_page(&self.conn, scoped::<Entity>(scope), Column::CreatedAt, Column::Id, request, |m| {
+            (m.created_at, m.id)
+        })
+        .await?;
         page.try_map(to_domain)
     }
 
@@ -115,8 +121,11 @@ impl StaffRepository for SeaStaffRepository {
         let mut staff = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         staff.apply(patch);
         staff.updated_at = now();
-        let result =
-            scoped_update::<Entity>(scope, id.into_uuid()).set(to_row(&staff)).exec(&self.conn).await.map_err(write_err)?;
+        let result = scoped_update::<Entity>(scope, id.into_uuid())
+            .set(to_row(&staff))
+            .exec(&self.conn)
+            .await
+            .map_err(write_err)?;
         require_row(result.rows_affected)?;
         Ok(staff)
     }

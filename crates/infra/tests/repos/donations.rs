@@ -65,7 +65,9 @@ async fn other_organizations_see_nothing(db: &TestDb) {
     let b = org(&repos, "beta").await;
     let donation = repos.donations.create(&a, gift(donor(&repos, &a, "Ada").await, "5.00")).await.unwrap();
     assert!(repos.donations.get(&b, donation.id).await.unwrap().is_none());
-    assert!(repos.donations.list(&b, DonationFilter::default(), PageRequest::default()).await.unwrap().items.is_empty());
+    assert!(
+        repos.donations.list(&b, DonationFilter::default(), PageRequest::default()).await.unwrap().items.is_empty()
+    );
     let patch = DonationPatch { amount: Some(usd("1.00")), ..DonationPatch::default() };
     assert!(matches!(repos.donations.update(&b, donation.id, patch).await, Err(RepoError::NotFound)));
     assert!(matches!(repos.donations.delete(&b, donation.id).await, Err(RepoError::NotFound)));

@@ -8,7 +8,8 @@ use givance_tests::TestDb;
 
 /// An organization and an all-permissions scope for it.
 pub async fn org(repos: &Repositories, slug: &str) -> OrgScope {
-    let new = NewOrganization::new(&format!("clerk_{slug}"), &format!("Org {slug}"), Slug::parse(slug).unwrap()).unwrap();
+    let new =
+        NewOrganization::new(&format!("clerk_{slug}"), &format!("Org {slug}"), Slug::parse(slug).unwrap()).unwrap();
     let organization = repos.organizations.create(new).await.unwrap();
     OrgScope::for_tests(organization.id)
 }

@@ -7,7 +7,8 @@ use givance_tests::{TestDb, on_both_backends};
 use crate::fixtures::{org, repos};
 
 async fn user(repos: &Repositories, n: u32) -> UserId {
-    let new = NewUser::new(&format!("user_{n}"), EmailAddress::parse(&format!("u{n}@example.org")).unwrap(), None, None);
+    let new =
+        NewUser::new(&format!("user_{n}"), EmailAddress::parse(&format!("u{n}@example.org")).unwrap(), None, None);
     repos.users.create(new.unwrap()).await.unwrap().id
 }
 

@@ -17,11 +17,8 @@ async fn create_read_update(db: &TestDb) {
     assert_eq!(repos.users.find_by_email(&email).await.unwrap().unwrap().id, user.id);
     assert!(repos.users.get(UserId::new()).await.unwrap().is_none());
 
-    let patch = UserPatch {
-        email_signature: Some(Some("-- Ada".into())),
-        first_name: Some(None),
-        ..UserPatch::default()
-    };
+    let patch =
+        UserPatch { email_signature: Some(Some("-- Ada".into())), first_name: Some(None), ..UserPatch::default() };
     let updated = repos.users.update(user.id, patch).await.unwrap();
     assert_eq!(updated.email_signature.as_deref(), Some("-- Ada"));
     assert_eq!(updated.first_name, None);

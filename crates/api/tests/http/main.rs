@@ -1,0 +1,8 @@
+//! The real application over a real database (SQLite always, PostgreSQL when it answers),
+//! through `actix_web::test`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod errors;
+mod health;
