@@ -18,6 +18,8 @@ mod m20261125_000006_communications;
 mod m20261125_000007_templates;
 mod m20261125_000008_whatsapp;
 mod m20261125_000009_integrations;
+mod m20261125_000010_api_keys;
+mod m20261125_000011_donor_search_indexes;
 
 /// A fingerprint of this crate's sources, computed at build time. Test harnesses name their
 /// migrated template databases after it, so a changed migration never reuses a stale template.
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_templates::Migration),
             Box::new(m20261125_000008_whatsapp::Migration),
             Box::new(m20261125_000009_integrations::Migration),
+            Box::new(m20261125_000010_api_keys::Migration),
+            Box::new(m20261125_000011_donor_search_indexes::Migration),
         ]
     }
 }

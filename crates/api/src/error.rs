@@ -62,6 +62,23 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
 
+    /// 401: no credential, or one that is malformed, unknown, revoked or expired; `code` says
+    /// which (`missing_credential`, `invalid_credential`, `expired_credential`,
+    /// `revoked_credential`). The response carries `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, "Unauthorized", detail)
+    }
+
+    /// 403: the credential is good but lacks `permission`.
+    pub fn forbidden(permission: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            format!("this credential lacks the permission '{permission}'"),
+        )
+    }
+
     /// 404: no such resource, or one that belongs to another organization (indistinguishable).
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
@@ -218,7 +235,17 @@ impl ResponseError for ApiError {
             request_id: RequestId::current(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_else(|_| br#"{"title":"Internal server error"}"#.to_vec());
-        HttpResponse::build(self.status).content_type(PROBLEM_JSON).body(body)
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(PROBLEM_JSON);
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.code == "missing_credential" {
+                r#"Bearer realm="givance""#
+            } else {
+                r#"Bearer realm="givance", error="invalid_token""#
+            };
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        response.body(body)
     }
 }
 

@@ -16,14 +16,18 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 
+pub mod auth;
 pub mod error;
+pub mod jwt;
+pub mod patch;
 pub mod request_id;
 pub mod routes;
 pub mod state;
 
+pub use auth::Tenant;
 pub use error::{ApiError, FieldError};
 pub use request_id::RequestId;
-pub use state::AppState;
+pub use state::{AppState, AuthConfig};
 
 /// Registers the routes, the problem+json extractor settings and the 404 for unknown paths.
 /// [`app`] adds the state and the middleware (request id, problem fallback) around it.

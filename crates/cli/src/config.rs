@@ -2,6 +2,7 @@
 //! variable behind it and a default that works on a laptop.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,6 +17,12 @@ Configuration (each flag can also be set by its environment variable; flags win)
   GIVANCE_LOG           log filter, tracing EnvFilter syntax [default: info]
                         e.g. `debug`, `info,givance_api=debug`
   GIVANCE_LOG_FORMAT    log format, `text` or `json` [default: text]
+  GIVANCE_JWT_HS256_SECRET  accept JWTs signed with this HS256 secret (at least 32 bytes)
+  GIVANCE_JWKS_FILE     accept JWTs signed by a key of this JWKS file
+  GIVANCE_JWKS_URL      accept JWTs signed by a key of this JWKS URL (fetched, cached 10 min)
+                        (at most one of the three; none: only API keys are accepted)
+  GIVANCE_JWT_ISSUER    required `iss` of JWTs (recommended with any of the above)
+  GIVANCE_JWT_AUDIENCE  required `aud` of JWTs
 Logs go to stderr. Exit codes: 0 success, 1 failure at run time, 2 configuration or usage error.";
 
 /// Givance: donor management for nonprofits (HTTP API and administration).
@@ -41,6 +48,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Manage the database schema.
     Migrate(MigrateArgs),
+    /// Manage organizations.
+    Org(OrgArgs),
+    /// Manage API keys.
+    Apikey(ApikeyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +73,149 @@ pub struct ServeArgs {
     /// Address to listen on, HOST:PORT (port 0 picks a free port; the log line says which).
     #[arg(long, env = "GIVANCE_BIND", default_value = "127.0.0.1:8080", value_name = "ADDRESS")]
     pub bind: String,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}
+
+/// How JWTs are verified (`givance serve`). No key source: JWTs are refused, API keys work.
+#[derive(Debug, Args)]
+pub struct JwtArgs {
+    /// Accept JWTs signed with this HS256 secret (at least 32 bytes). Prefer the variable: a
+    /// flag shows in the process list.
+    #[arg(
+        long,
+        env = "GIVANCE_JWT_HS256_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true,
+        conflicts_with_all = ["jwks_file", "jwks_url"]
+    )]
+    pub jwt_hs256_secret: Option<SecretArg>,
+
+    /// Accept JWTs signed by a key of this JWKS file (read at start).
+    #[arg(long, env = "GIVANCE_JWKS_FILE", value_name = "PATH", conflicts_with = "jwks_url")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// Accept JWTs signed by a key of the JWKS at this URL (fetched on first use, cached).
+    #[arg(long, env = "GIVANCE_JWKS_URL", value_name = "URL")]
+    pub jwks_url: Option<String>,
+
+    /// The issuer (`iss`) every JWT must name.
+    #[arg(long, env = "GIVANCE_JWT_ISSUER", value_name = "ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// The audience (`aud`) every JWT must include.
+    #[arg(long, env = "GIVANCE_JWT_AUDIENCE", value_name = "AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+/// A secret setting whose `Debug` hides it.
+#[derive(Clone)]
+pub struct SecretArg(String);
+
+impl SecretArg {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretArg(***)")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    #[command(subcommand)]
+    pub action: OrgAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgAction {
+    /// Create an organization with its first user, admin staff and an API key (printed once).
+    /// Applies pending migrations first.
+    Create(OrgCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgCreateArgs {
+    /// The organization's display name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// The first administrator's email: an existing user with this email, or a new one.
+    #[arg(long, value_name = "EMAIL")]
+    pub admin_email: String,
+
+    /// URL-safe handle [default: derived from the name].
+    #[arg(long, value_name = "SLUG")]
+    pub slug: Option<String>,
+
+    /// The identity provider's organization id (a JWT's `org_id`) [default: local_<uuid>].
+    #[arg(long, value_name = "ID")]
+    pub clerk_id: Option<String>,
+
+    /// The identity provider's user id (a JWT's `sub`) for a new admin user [default: local_<uuid>].
+    #[arg(long, value_name = "ID")]
+    pub admin_clerk_id: Option<String>,
+
+    /// Print one JSON object (ids, slug and the API key) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApikeyArgs {
+    #[command(subcommand)]
+    pub action: ApikeyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyAction {
+    /// Create an API key for a staff member (printed once; only its hash is stored).
+    Create(ApikeyCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApikeyCreateArgs {
+    /// The organization's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub org: String,
+
+    /// The staff member's email.
+    #[arg(long, value_name = "EMAIL")]
+    pub staff: String,
+
+    /// A name to recognise the key by.
+    #[arg(long, value_name = "NAME", default_value = "cli")]
+    pub name: String,
+
+    /// Days until the key stops working [default: never].
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub expires_in_days: Option<u32>,
+
+    /// Narrow the key to these permissions (comma-separated) [default: the staff member's].
+    #[arg(long, value_name = "PERMISSIONS", value_delimiter = ',')]
+    pub permissions: Vec<String>,
+
+    /// Print one JSON object (ids and the key) instead of text.
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub database: DatabaseArgs,

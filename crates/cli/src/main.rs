@@ -25,6 +25,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
+            Command::Org(args) => commands::org::run(args).await,
+            Command::Apikey(args) => commands::apikey::run(args).await,
         }
     });
     // Never hang on exit because of a stuck background task.

@@ -192,6 +192,28 @@ impl Donation {
     }
 }
 
+/// One calendar year of a donor's giving in one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearTotal {
+    pub year: i32,
+    pub total: Decimal,
+    pub count: u64,
+}
+
+/// A donor's giving in one currency, from every donation recorded for them (all amounts are
+/// positive, so every donation counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivingSummary {
+    pub currency: Currency,
+    pub lifetime_total: Decimal,
+    pub gift_count: u64,
+    pub first_gift_date: NaiveDate,
+    pub last_gift_date: NaiveDate,
+    pub largest_gift: Decimal,
+    /// Oldest year first; years without gifts are absent.
+    pub by_year: Vec<YearTotal>,
+}
+
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DonationRepository: Send + Sync {
@@ -207,6 +229,8 @@ pub trait DonationRepository: Send + Sync {
     ) -> Result<Page<Donation>, RepoError>;
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError>;
     async fn delete(&self, scope: &OrgScope, id: DonationId) -> Result<(), RepoError>;
+    /// The donor's giving, one summary per currency they gave in (none when they never gave).
+    async fn giving_summary(&self, scope: &OrgScope, donor: DonorId) -> Result<Vec<GivingSummary>, RepoError>;
     /// Exact totals per currency of the matching donations.
     async fn totals(&self, scope: &OrgScope, filter: DonationFilter) -> Result<Vec<CurrencyTotal>, RepoError>;
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::shared::{
     CountryCode, DonorId, EmailAddress, OrgScope, Page, PageRequest, PhoneNumber, RepoError, Timestamp, ValueError,
-    optional_text,
+    optional_text, required_text,
 };
 use crate::string_enum;
 
@@ -183,6 +183,70 @@ pub fn validate_tags(tags: &[String]) -> Result<(), ValueError> {
     Ok(())
 }
 
+string_enum! {
+    /// The order of a donor list. Both are keyset-paginated on `(created_at, id)`.
+    #[derive(Default)]
+    pub enum DonorSort: "sort" {
+        #[default]
+        Newest => "newest",
+        Oldest => "oldest",
+    }
+}
+
+/// A case-insensitive prefix of a first name, last name or email address: 1 to 100 characters,
+/// held lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPrefix(String);
+
+impl SearchPrefix {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let prefix = required_text("q", raw, 100)?;
+        Ok(Self(prefix.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn starts(&self, text: Option<&str>) -> bool {
+        text.is_some_and(|t| t.to_lowercase().starts_with(&self.0))
+    }
+}
+
+/// Which donors a list shows, and in which order. Every filter that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DonorQuery {
+    pub search: Option<SearchPrefix>,
+    pub journey_stage: Option<String>,
+    /// Donors carrying this tag.
+    pub tag: Option<String>,
+    pub donor_type: Option<DonorType>,
+    /// Created at or after.
+    pub created_from: Option<Timestamp>,
+    /// Created strictly before.
+    pub created_to: Option<Timestamp>,
+    pub has_email: Option<bool>,
+    pub sort: DonorSort,
+}
+
+impl DonorQuery {
+    /// The same test the database applies, for in-memory implementations.
+    pub fn matches(&self, donor: &Donor) -> bool {
+        let search = self.search.as_ref().is_none_or(|prefix| {
+            prefix.starts(donor.first_name.as_deref())
+                || prefix.starts(donor.last_name.as_deref())
+                || prefix.starts(donor.email.as_ref().map(EmailAddress::as_str))
+        });
+        search
+            && self.journey_stage.as_ref().is_none_or(|stage| donor.journey_stage.as_ref() == Some(stage))
+            && self.tag.as_ref().is_none_or(|tag| donor.tags.contains(tag))
+            && self.donor_type.is_none_or(|t| donor.household.donor_type() == t)
+            && self.created_from.is_none_or(|from| donor.created_at >= from)
+            && self.created_to.is_none_or(|to| donor.created_at < to)
+            && self.has_email.is_none_or(|wanted| donor.email.is_some() == wanted)
+    }
+}
+
 /// Changes to a donor: `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DonorPatch {
@@ -256,8 +320,8 @@ pub trait DonorRepository: Send + Sync {
     /// A donor that is not soft-deleted.
     async fn get(&self, scope: &OrgScope, id: DonorId) -> Result<Option<Donor>, RepoError>;
     async fn find_by_external_id(&self, scope: &OrgScope, external_id: &str) -> Result<Option<Donor>, RepoError>;
-    /// Donors that are not soft-deleted, newest first.
-    async fn list(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<Donor>, RepoError>;
+    /// Donors that are not soft-deleted and match `query`, in its order.
+    async fn list(&self, scope: &OrgScope, query: &DonorQuery, page: PageRequest) -> Result<Page<Donor>, RepoError>;
     /// Soft-deleted donors, most recently created first.
     async fn list_deleted(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<Donor>, RepoError>;
     async fn update(&self, scope: &OrgScope, id: DonorId, patch: DonorPatch) -> Result<Donor, RepoError>;
@@ -289,6 +353,31 @@ mod tests {
         assert_eq!(donor.first_name.as_deref(), Some("Ada"));
         donor.tags = vec!["major".into(), " ".into()];
         assert_eq!(donor.validate().unwrap_err().field, "tags");
+    }
+
+    #[test]
+    fn queries_match_like_the_database() {
+        let mut new = NewDonor::individual(Some("Ada"), Some("Smith")).unwrap();
+        new.email = Some(EmailAddress::parse("ada@example.org").unwrap());
+        new.tags = vec!["major".into()];
+        let donor = Donor::register(new, crate::shared::time::now());
+        let query = |f: fn(&mut DonorQuery)| {
+            let mut q = DonorQuery::default();
+            f(&mut q);
+            q.matches(&donor)
+        };
+        assert!(query(|_| {}));
+        assert!(query(|q| q.search = Some(SearchPrefix::parse("SMI").unwrap())));
+        assert!(query(|q| q.search = Some(SearchPrefix::parse("ada@ex").unwrap())));
+        assert!(!query(|q| q.search = Some(SearchPrefix::parse("mith").unwrap())), "a prefix, not a substring");
+        assert!(query(|q| q.tag = Some("major".into())));
+        assert!(!query(|q| q.tag = Some("board".into())));
+        assert!(!query(|q| q.donor_type = Some(DonorType::Couple)));
+        assert!(query(|q| q.has_email = Some(true)));
+        assert!(!query(|q| q.has_email = Some(false)));
+        assert!(!query(|q| q.journey_stage = Some("prospect".into())));
+        assert!(SearchPrefix::parse("  ").is_err());
+        assert!(SearchPrefix::parse(&"x".repeat(101)).is_err());
     }
 
     #[test]

@@ -59,6 +59,8 @@
 
 pub mod shared;
 
+pub mod access;
+pub mod api_key;
 pub mod donation;
 pub mod donor;
 pub mod organization;

@@ -73,7 +73,8 @@ pub struct Organization {
     pub clerk_id: String,
     pub name: String,
     pub slug: Slug,
-    /// Stage definitions and transitions (validated by the API before it is stored).
+    /// Stage definitions and transitions, as stored: a [`JourneyGraph`] in its JSON form
+    /// (`apply` refuses a graph that does not validate).
     pub donor_journey_graph: Option<serde_json::Value>,
     pub ai_instructions: Option<String>,
     pub website_url: Option<WebUrl>,
@@ -123,6 +124,9 @@ impl Organization {
             self.slug = v;
         }
         if let Some(v) = patch.donor_journey_graph {
+            if let Some(graph) = &v {
+                JourneyGraph::from_json(graph).map_err(|mut errors| errors.remove(0))?;
+            }
             self.donor_journey_graph = v;
         }
         if let Some(v) = patch.ai_instructions {
@@ -139,6 +143,235 @@ impl Organization {
         }
         Ok(())
     }
+}
+
+impl Organization {
+    /// The stored journey graph, typed (`None` when there is none).
+    pub fn journey_graph(&self) -> Result<Option<JourneyGraph>, RepoError> {
+        self.donor_journey_graph
+            .as_ref()
+            .map(|json| JourneyGraph::from_json(json).map_err(|e| RepoError::Corrupt(e[0].to_string())))
+            .transpose()
+    }
+}
+
+/// The donor journey: named stages and the moves allowed between them.
+///
+/// ```json
+/// { "stages": [
+///     { "id": "prospect", "name": "Prospect", "transitions": [{ "to": "donor" }] },
+///     { "id": "donor", "name": "First-time donor", "description": "gave once",
+///       "transitions": [{ "to": "prospect", "condition": "no gift for 2 years" }] } ] }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyGraph {
+    pub stages: Vec<JourneyStage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyStage {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub transitions: Vec<JourneyTransition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyTransition {
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+impl JourneyGraph {
+    pub const FIELD: &'static str = "donor_journey_graph";
+    pub const MAX_STAGES: usize = 50;
+    pub const MAX_TRANSITIONS: usize = 20;
+    /// The graph's JSON text, compact.
+    pub const MAX_BYTES: usize = 64 * 1024;
+    pub const MAX_ID_CHARS: usize = 64;
+    pub const MAX_NAME_CHARS: usize = 200;
+    pub const MAX_TEXT_CHARS: usize = 2000;
+
+    /// Validates a graph given as JSON and returns it typed, or every fault found, each named by
+    /// its path (`donor_journey_graph.stages[2].transitions[0].to: unknown stage 'x'`).
+    ///
+    /// Rules: an object `{ "stages": [...] }` of 1 to 50 stages, at most 64 KiB as JSON; stage
+    /// ids unique, 1-64 of `a-z 0-9 _ -`; names 1-200 characters; descriptions and conditions at
+    /// most 2000; at most 20 transitions per stage, each to an existing other stage, once.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, Vec<ValueError>> {
+        let root = Self::FIELD;
+        let fault = |path: String, message: String| vec![ValueError::new(path, message)];
+        let size = serde_json::to_vec(value).map(|v| v.len()).unwrap_or(usize::MAX);
+        if size > Self::MAX_BYTES {
+            return Err(fault(
+                root.into(),
+                format!("is {size} bytes of JSON; at most {} are allowed", Self::MAX_BYTES),
+            ));
+        }
+        let object =
+            value.as_object().ok_or_else(|| fault(root.into(), "must be an object with a 'stages' array".into()))?;
+        let mut errors = Vec::new();
+        for key in object.keys().filter(|k| *k != "stages") {
+            errors.push(ValueError::new(format!("{root}.{key}"), "unknown field; expected only 'stages'"));
+        }
+        let stages = match object.get("stages") {
+            Some(serde_json::Value::Array(stages)) => stages,
+            Some(_) => return Err(fault(format!("{root}.stages"), "must be an array".into())),
+            None => return Err(fault(format!("{root}.stages"), "is required".into())),
+        };
+        if stages.is_empty() || stages.len() > Self::MAX_STAGES {
+            return Err(fault(
+                format!("{root}.stages"),
+                format!("has {} stages; 1 to {} are allowed", stages.len(), Self::MAX_STAGES),
+            ));
+        }
+        let mut graph = JourneyGraph { stages: Vec::with_capacity(stages.len()) };
+        for (i, stage) in stages.iter().enumerate() {
+            let path = format!("{root}.stages[{i}]");
+            if let Some(stage) = parse_stage(&path, stage, &mut errors) {
+                graph.stages.push(stage);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // Now every stage parsed: identities and references.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, stage) in graph.stages.iter().enumerate() {
+            if let Some(first) = seen.insert(&stage.id, i) {
+                errors.push(ValueError::new(
+                    format!("{root}.stages[{i}].id"),
+                    format!("duplicate stage id '{}' (also stages[{first}])", stage.id),
+                ));
+                seen.insert(&stage.id, first);
+            }
+        }
+        for (i, stage) in graph.stages.iter().enumerate() {
+            let mut targets = std::collections::HashSet::new();
+            for (j, transition) in stage.transitions.iter().enumerate() {
+                let path = format!("{root}.stages[{i}].transitions[{j}].to");
+                if !seen.contains_key(transition.to.as_str()) {
+                    errors.push(ValueError::new(path, format!("unknown stage '{}'", transition.to)));
+                } else if transition.to == stage.id {
+                    errors.push(ValueError::new(path, format!("stage '{}' cannot transition to itself", stage.id)));
+                } else if !targets.insert(transition.to.as_str()) {
+                    errors.push(ValueError::new(path, format!("duplicate transition to '{}'", transition.to)));
+                }
+            }
+        }
+        if errors.is_empty() { Ok(graph) } else { Err(errors) }
+    }
+
+    /// The graph in its stored JSON form.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&JourneyStage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// Whether the graph allows moving a donor from stage `from` to stage `to`.
+    pub fn allows(&self, from: &str, to: &str) -> bool {
+        self.stage(from).is_some_and(|s| s.transitions.iter().any(|t| t.to == to))
+    }
+}
+
+fn string_member(
+    path: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    required: bool,
+    max_chars: usize,
+    errors: &mut Vec<ValueError>,
+) -> Option<String> {
+    let at = format!("{path}.{key}");
+    match object.get(key) {
+        None | Some(serde_json::Value::Null) if !required => None,
+        None | Some(serde_json::Value::Null) => {
+            errors.push(ValueError::new(at, "is required"));
+            None
+        }
+        Some(serde_json::Value::String(text)) => {
+            let text = text.trim();
+            if required && text.is_empty() {
+                errors.push(ValueError::new(at, "must not be empty"));
+                None
+            } else if text.chars().count() > max_chars {
+                errors.push(ValueError::new(at, format!("must be at most {max_chars} characters")));
+                None
+            } else {
+                Some(text.to_owned())
+            }
+        }
+        Some(_) => {
+            errors.push(ValueError::new(at, "must be a string"));
+            None
+        }
+    }
+}
+
+fn unknown_members(
+    path: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    known: &[&str],
+    errors: &mut Vec<ValueError>,
+) {
+    for key in object.keys().filter(|k| !known.contains(&k.as_str())) {
+        errors.push(ValueError::new(format!("{path}.{key}"), format!("unknown field; expected {}", known.join(", "))));
+    }
+}
+
+fn parse_stage(path: &str, value: &serde_json::Value, errors: &mut Vec<ValueError>) -> Option<JourneyStage> {
+    let Some(object) = value.as_object() else {
+        errors.push(ValueError::new(path.to_owned(), "must be an object"));
+        return None;
+    };
+    let before = errors.len();
+    unknown_members(path, object, &["id", "name", "description", "transitions"], errors);
+    let id = string_member(path, object, "id", true, JourneyGraph::MAX_ID_CHARS, errors);
+    if let Some(id) = &id
+        && !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        errors.push(ValueError::new(format!("{path}.id"), format!("'{id}' may contain only a-z, 0-9, '_' and '-'")));
+    }
+    let name = string_member(path, object, "name", true, JourneyGraph::MAX_NAME_CHARS, errors);
+    let description = string_member(path, object, "description", false, JourneyGraph::MAX_TEXT_CHARS, errors)
+        .filter(|d| !d.is_empty());
+    let mut transitions = Vec::new();
+    match object.get("transitions") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(items)) if items.len() > JourneyGraph::MAX_TRANSITIONS => {
+            errors.push(ValueError::new(
+                format!("{path}.transitions"),
+                format!("has {} transitions; at most {} are allowed", items.len(), JourneyGraph::MAX_TRANSITIONS),
+            ));
+        }
+        Some(serde_json::Value::Array(items)) => {
+            for (j, item) in items.iter().enumerate() {
+                let at = format!("{path}.transitions[{j}]");
+                let Some(object) = item.as_object() else {
+                    errors.push(ValueError::new(at, "must be an object with 'to'"));
+                    continue;
+                };
+                unknown_members(&at, object, &["to", "condition"], errors);
+                let to = string_member(&at, object, "to", true, JourneyGraph::MAX_ID_CHARS, errors);
+                let condition = string_member(&at, object, "condition", false, JourneyGraph::MAX_TEXT_CHARS, errors)
+                    .filter(|c| !c.is_empty());
+                if let Some(to) = to {
+                    transitions.push(JourneyTransition { to, condition });
+                }
+            }
+        }
+        Some(_) => errors.push(ValueError::new(format!("{path}.transitions"), "must be an array")),
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(JourneyStage { id: id?, name: name?, description, transitions })
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -167,6 +400,114 @@ mod tests {
         for bad in ["", "a", "Hope", "hope kids", "-hope", "hope-", "ho--pe", "hopé"] {
             assert_eq!(Slug::parse(bad).unwrap_err().field, "slug", "{bad:?}");
         }
+    }
+
+    fn graph_faults(value: serde_json::Value) -> Vec<String> {
+        JourneyGraph::from_json(&value).unwrap_err().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_valid_journey_graph_round_trips() {
+        let json = serde_json::json!({ "stages": [
+            { "id": "prospect", "name": "Prospect", "transitions": [{ "to": "donor", "condition": "first gift" }] },
+            { "id": "donor", "name": "Donor", "description": "gave once", "transitions": [{ "to": "prospect" }] },
+            { "id": "lapsed", "name": "Lapsed" }
+        ]});
+        let graph = JourneyGraph::from_json(&json).unwrap();
+        assert_eq!(graph.stages.len(), 3);
+        assert!(graph.allows("prospect", "donor"));
+        assert!(!graph.allows("donor", "lapsed"));
+        assert_eq!(JourneyGraph::from_json(&graph.to_json()).unwrap(), graph);
+        assert_eq!(graph.to_json()["stages"][2]["transitions"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn journey_graph_faults_name_their_path() {
+        let stage = |id: &str, to: &[&str]| serde_json::json!({ "id": id, "name": id, "transitions": to.iter().map(|t| serde_json::json!({ "to": t })).collect::<Vec<_>>() });
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": [stage("a", &["b"]), stage("b", &[]), stage("c", &["x"])] })),
+            ["donor_journey_graph.stages[2].transitions[0].to: unknown stage 'x'"]
+        );
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": [stage("a", &[]), stage("b", &[]), stage("a", &[])] })),
+            ["donor_journey_graph.stages[2].id: duplicate stage id 'a' (also stages[0])"]
+        );
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": [stage("a", &["a"])] })),
+            ["donor_journey_graph.stages[0].transitions[0].to: stage 'a' cannot transition to itself"]
+        );
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": [stage("a", &["b", "b"]), stage("b", &[])] })),
+            ["donor_journey_graph.stages[0].transitions[1].to: duplicate transition to 'b'"]
+        );
+        assert_eq!(
+            graph_faults(serde_json::json!([])),
+            ["donor_journey_graph: must be an object with a 'stages' array"]
+        );
+        assert_eq!(graph_faults(serde_json::json!({})), ["donor_journey_graph.stages: is required"]);
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": [] })),
+            ["donor_journey_graph.stages: has 0 stages; 1 to 50 are allowed"]
+        );
+        assert_eq!(
+            graph_faults(
+                serde_json::json!({ "stages": [{ "id": "Bad Id", "name": "", "colour": 1, "transitions": {} }] })
+            ),
+            [
+                "donor_journey_graph.stages[0].colour: unknown field; expected id, name, description, transitions",
+                "donor_journey_graph.stages[0].id: 'Bad Id' may contain only a-z, 0-9, '_' and '-'",
+                "donor_journey_graph.stages[0].name: must not be empty",
+                "donor_journey_graph.stages[0].transitions: must be an array",
+            ]
+        );
+        assert_eq!(
+            graph_faults(
+                serde_json::json!({ "stages": [{ "id": "a", "name": "A", "transitions": [{ "condition": "x" }, 3] }] })
+            ),
+            [
+                "donor_journey_graph.stages[0].transitions[0].to: is required",
+                "donor_journey_graph.stages[0].transitions[1]: must be an object with 'to'",
+            ]
+        );
+    }
+
+    #[test]
+    fn journey_graphs_are_bounded() {
+        let many: Vec<_> = (0..51).map(|i| serde_json::json!({ "id": format!("s{i}"), "name": "S" })).collect();
+        assert_eq!(
+            graph_faults(serde_json::json!({ "stages": many })),
+            ["donor_journey_graph.stages: has 51 stages; 1 to 50 are allowed"]
+        );
+        let targets: Vec<_> = (0..21).map(|i| serde_json::json!({ "to": format!("s{i}") })).collect();
+        let faults =
+            graph_faults(serde_json::json!({ "stages": [{ "id": "a", "name": "A", "transitions": targets }] }));
+        assert_eq!(faults, ["donor_journey_graph.stages[0].transitions: has 21 transitions; at most 20 are allowed"]);
+        let huge = serde_json::json!({ "stages": [{ "id": "a", "name": "A", "description": "x".repeat(70_000) }] });
+        assert!(graph_faults(huge)[0].starts_with("donor_journey_graph: is 700"), "the size is checked first");
+    }
+
+    #[test]
+    fn applying_a_bad_graph_is_refused() {
+        let at = crate::shared::time::now();
+        let mut org = Organization {
+            id: OrganizationId::new(),
+            clerk_id: "org_1".into(),
+            name: "Hope".into(),
+            slug: Slug::parse("hope").unwrap(),
+            donor_journey_graph: None,
+            ai_instructions: None,
+            website_url: None,
+            website_data: None,
+            website_last_crawled: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let patch = OrganizationPatch {
+            donor_journey_graph: Some(Some(serde_json::json!({ "stages": 1 }))),
+            ..Default::default()
+        };
+        assert_eq!(org.apply(patch).unwrap_err().field, "donor_journey_graph.stages");
+        assert_eq!(org.donor_journey_graph, None);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::shared::{EmailAddress, OrgScope, Page, PageRequest, RepoError, Secret, StaffId, Timestamp, UserId};
+use crate::shared::{
+    EmailAddress, OrgScope, OrganizationId, Page, PageRequest, RepoError, Secret, StaffId, Timestamp, UserId,
+};
 use crate::string_enum;
 
 string_enum! {
@@ -85,4 +87,7 @@ pub trait StaffRepository: Send + Sync {
     /// Staff are never deleted (their name stays on what they did): deactivation is the soft delete.
     async fn deactivate(&self, scope: &OrgScope, id: StaffId) -> Result<Staff, RepoError>;
     async fn reactivate(&self, scope: &OrgScope, id: StaffId) -> Result<Staff, RepoError>;
+    /// Unscoped: authentication looks up the membership of a verified user (a JWT's subject)
+    /// in the organization the credential names, to build the scope from it.
+    async fn find_membership(&self, org: OrganizationId, user: UserId) -> Result<Option<Staff>, RepoError>;
 }

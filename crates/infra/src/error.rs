@@ -65,6 +65,7 @@ const SQLITE_UNIQUE_NAMES: &[(&str, &str)] = &[
     ("organizations.slug", "uq_organizations_slug"),
     ("donors.organization_id, donors.external_id", "uq_donors_org_external_id"),
     ("staff.organization_id, staff.user_id", "uq_staff_org_user"),
+    ("api_keys.prefix", "uq_api_keys_prefix"),
 ];
 
 #[cfg(test)]

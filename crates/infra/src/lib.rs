@@ -2,6 +2,7 @@
 //! and migration, and (later) mailers, LLM clients and the rest of the outbound world.
 
 mod convert;
+pub mod credentials;
 pub mod db;
 mod entities;
 mod error;

@@ -1,14 +1,22 @@
-//! Keyset pagination over `(created_at, id)`, newest first.
+//! Keyset pagination over `(created_at, id)`, in either direction.
 
 use givance_domain::{Cursor, Page, PageRequest, RepoError, Timestamp};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use uuid::Uuid;
 
 use crate::error::write_err;
 
-/// Reads one page of `select`, ordered by `created` then `id`, both descending.
+/// The direction of a keyset page over `(created_at, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Reads one page of `select`, newest first, by `created` then `id`.
 pub(crate) async fn fetch_page<E, C>(
     conn: &C,
     select: Select<E>,
@@ -22,12 +30,36 @@ where
     E::Model: FromQueryResult + Send + Sync,
     C: ConnectionTrait,
 {
-    let mut select = select.order_by_desc(created).order_by_desc(id).limit(request.limit() + 1);
+    fetch_page_in(conn, select, created, id, Direction::NewestFirst, request, key).await
+}
+
+/// Reads one page of `select` in `direction`, by `created` then `id`.
+pub(crate) async fn fetch_page_in<E, C>(
+    conn: &C,
+    select: Select<E>,
+    created: E::Column,
+    id: E::Column,
+    direction: Direction,
+    request: PageRequest,
+    key: impl Fn(&E::Model) -> (Option<Timestamp>, Uuid),
+) -> Result<Page<E::Model>, RepoError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let order = match direction {
+        Direction::NewestFirst => Order::Desc,
+        Direction::OldestFirst => Order::Asc,
+    };
+    let mut select = select.order_by(created, order.clone()).order_by(id, order).limit(request.limit() + 1);
     if let Some(after) = request.after() {
+        let (past_created, past_id) = match direction {
+            Direction::NewestFirst => (created.lt(after.created_at), id.lt(after.id)),
+            Direction::OldestFirst => (created.gt(after.created_at), id.gt(after.id)),
+        };
         select = select.filter(
-            Condition::any()
-                .add(created.lt(after.created_at))
-                .add(Condition::all().add(created.eq(after.created_at)).add(id.lt(after.id))),
+            Condition::any().add(past_created).add(Condition::all().add(created.eq(after.created_at)).add(past_id)),
         );
     }
     let rows = select.all(conn).await.map_err(write_err)?;

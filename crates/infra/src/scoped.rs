@@ -44,4 +44,4 @@ macro_rules! org_owned {
     )+};
 }
 
-org_owned!(donor, donation, project, staff);
+org_owned!(donor, donation, project, staff, api_key);

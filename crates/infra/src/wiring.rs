@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use givance_domain::api_key::ApiKeyRepository;
 use givance_domain::donation::DonationRepository;
 use givance_domain::donor::DonorRepository;
 use givance_domain::organization::OrganizationRepository;
@@ -12,8 +13,8 @@ use givance_domain::user::UserRepository;
 use sea_orm::DatabaseConnection;
 
 use crate::repositories::{
-    SeaDonationRepository, SeaDonorRepository, SeaOrganizationRepository, SeaProjectRepository, SeaStaffRepository,
-    SeaUserRepository,
+    SeaApiKeyRepository, SeaDonationRepository, SeaDonorRepository, SeaOrganizationRepository, SeaProjectRepository,
+    SeaStaffRepository, SeaUserRepository,
 };
 
 #[derive(Clone)]
@@ -24,6 +25,7 @@ pub struct Repositories {
     pub donors: Arc<dyn DonorRepository>,
     pub projects: Arc<dyn ProjectRepository>,
     pub donations: Arc<dyn DonationRepository>,
+    pub api_keys: Arc<dyn ApiKeyRepository>,
 }
 
 impl Repositories {
@@ -35,6 +37,7 @@ impl Repositories {
             donors: Arc::new(SeaDonorRepository::new(conn.clone())),
             projects: Arc::new(SeaProjectRepository::new(conn.clone())),
             donations: Arc::new(SeaDonationRepository::new(conn.clone())),
+            api_keys: Arc::new(SeaApiKeyRepository::new(conn.clone())),
         }
     }
 }

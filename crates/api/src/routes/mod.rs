@@ -4,14 +4,17 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
 
+pub mod api_keys;
 pub mod health;
+pub mod organization;
 
 /// The base path of the versioned API.
 pub const API_BASE: &str = "/api/v1";
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure);
+    cfg.configure(health::configure)
+        .service(web::scope(API_BASE).configure(organization::configure).configure(api_keys::configure));
 }
 
 /// Anything no route matches.

@@ -3,6 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod tenants;
 
+mod api_keys;
+mod auth;
 mod errors;
 mod health;
+mod organization;

@@ -5,10 +5,11 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use actix_web::HttpServer;
 use anyhow::Context;
 use givance_api::AppState;
+use givance_api::jwt::{JwtConfigError, JwtVerifier};
 use givance_infra::db::{self, PoolSettings};
 
 use crate::commands::migration_failed;
-use crate::config::ServeArgs;
+use crate::config::{JwtArgs, ServeArgs};
 use crate::error::ConfigError;
 
 /// How long in-flight requests may take to finish once a shutdown is asked for.
@@ -18,6 +19,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let url = &args.database.database_url;
     // Configuration first, so that a typo is reported before anything is touched.
     db::backend_of(url.expose())?;
+    let jwt = jwt_verifier(&args.jwt)?;
     let mut signals = Signals::install().context("cannot install the signal handlers")?;
     // Bind before connecting: a taken port fails fast, and the port is ours while we migrate.
     let listener = bind(&args.bind)?;
@@ -32,7 +34,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(database = %url, applied = pending, "applied {pending} pending migration(s)");
     }
 
-    let state = AppState::new(conn.clone());
+    let mut state = AppState::new(conn.clone());
+    match jwt {
+        Some(verifier) => {
+            tracing::info!(jwt = ?verifier, "accepting API keys and JWTs");
+            state = state.with_jwt(verifier);
+        }
+        None => tracing::info!("accepting API keys; JWTs are refused (no JWT keys are configured)"),
+    }
     let server = HttpServer::new(move || givance_api::app(state.clone()))
         .listen(listener)
         .with_context(|| format!("cannot serve on {local}"))?
@@ -55,6 +64,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     served.with_context(|| format!("the server on {local} failed"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The JWT verifier the settings describe, if any; an unusable setting is a configuration error.
+fn jwt_verifier(args: &JwtArgs) -> anyhow::Result<Option<JwtVerifier>> {
+    let config = |e: JwtConfigError| ConfigError(e.0);
+    let verifier = if let Some(secret) = &args.jwt_hs256_secret {
+        JwtVerifier::hs256(secret.expose()).map_err(|e| ConfigError(format!("GIVANCE_JWT_HS256_SECRET: {}", e.0)))?
+    } else if let Some(path) = &args.jwks_file {
+        JwtVerifier::jwks_file(path).map_err(config)?
+    } else if let Some(url) = &args.jwks_url {
+        JwtVerifier::jwks_url(url).map_err(config)?
+    } else {
+        if args.jwt_issuer.is_some() || args.jwt_audience.is_some() {
+            tracing::warn!("GIVANCE_JWT_ISSUER / GIVANCE_JWT_AUDIENCE are set but no JWT keys are: JWTs are refused");
+        }
+        return Ok(None);
+    };
+    if args.jwt_issuer.is_none() {
+        tracing::warn!("GIVANCE_JWT_ISSUER is not set: JWTs of any issuer signed by the configured keys are accepted");
+    }
+    Ok(Some(verifier.with_issuer(args.jwt_issuer.clone()).with_audience(args.jwt_audience.clone())))
 }
 
 fn bind(address: &str) -> anyhow::Result<TcpListener> {

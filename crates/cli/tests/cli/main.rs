@@ -4,6 +4,7 @@
 
 mod support;
 
+mod credentials;
 mod failures;
 mod migrate;
 mod serve;

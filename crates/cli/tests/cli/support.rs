@@ -27,6 +27,11 @@ pub fn givance(dir: &Path) -> Command {
         .env_remove("GIVANCE_BIND")
         .env_remove("GIVANCE_LOG")
         .env_remove("GIVANCE_LOG_FORMAT")
+        .env_remove("GIVANCE_JWT_HS256_SECRET")
+        .env_remove("GIVANCE_JWKS_FILE")
+        .env_remove("GIVANCE_JWKS_URL")
+        .env_remove("GIVANCE_JWT_ISSUER")
+        .env_remove("GIVANCE_JWT_AUDIENCE")
         // Were anything to panic or print a backtrace, this would make it show.
         .env("RUST_BACKTRACE", "1")
         .stdin(Stdio::null());
@@ -224,4 +229,36 @@ pub async fn tables(db: &TestDb) -> Vec<String> {
     };
     let rows = db.conn().query_all_raw(Statement::from_string(db.backend(), sql)).await.unwrap();
     rows.iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect()
+}
+
+/// A minimal HTTP/1.1 request with headers and an optional JSON body: `(status, head, body)`.
+pub fn http_request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    json: Option<&str>,
+) -> std::io::Result<(u16, String, String)> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = json.unwrap_or_default();
+    if json.is_some() {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {response:?}")))?;
+    Ok((status, head.to_owned(), body.to_owned()))
 }

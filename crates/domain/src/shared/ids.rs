@@ -99,6 +99,7 @@ typed_ids!(
     StaffWhatsappActivityId,
     SignatureImageId,
     StaffEmailExampleId,
+    ApiKeyId,
 );
 
 #[cfg(test)]

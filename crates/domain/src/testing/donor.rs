@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::donor::{Donor, DonorPatch, DonorRepository, NewDonor};
+use crate::donor::{Donor, DonorPatch, DonorQuery, DonorRepository, DonorSort, NewDonor, SearchPrefix};
 use crate::shared::time::now;
 use crate::{Cursor, DonorId, OrgScope, OrganizationId, Page, PageRequest, RepoError};
 
@@ -42,16 +42,24 @@ impl InMemoryDonorRepository {
         })
     }
 
-    fn page(&self, scope: &OrgScope, deleted: bool, request: PageRequest) -> Page<Donor> {
+    fn page(&self, scope: &OrgScope, deleted: bool, query: &DonorQuery, request: PageRequest) -> Page<Donor> {
         let key = |d: &Donor| (d.created_at, d.id.into_uuid());
+        let newest = query.sort == DonorSort::Newest;
+        let after = |d: &Donor| {
+            request
+                .after()
+                .is_none_or(|c| if newest { key(d) < (c.created_at, c.id) } else { key(d) > (c.created_at, c.id) })
+        };
         let mut donors: Vec<Donor> = self.with_rows(|rows| {
             rows.iter()
-                .filter(|(org, d)| *org == scope.org() && d.is_deleted() == deleted)
+                .filter(|(org, d)| *org == scope.org() && d.is_deleted() == deleted && query.matches(d) && after(d))
                 .map(|(_, d)| d.clone())
-                .filter(|d| request.after().is_none_or(|c| key(d) < (c.created_at, c.id)))
                 .collect()
         });
-        donors.sort_by_key(|d| std::cmp::Reverse(key(d)));
+        donors.sort_by_key(key);
+        if newest {
+            donors.reverse();
+        }
         donors.truncate(usize::try_from(request.limit()).unwrap_or(usize::MAX).saturating_add(1));
         Page::from_rows(donors, request, |d| Cursor { created_at: d.created_at, id: d.id.into_uuid() })
     }
@@ -91,12 +99,12 @@ impl DonorRepository for InMemoryDonorRepository {
         }))
     }
 
-    async fn list(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<Donor>, RepoError> {
-        Ok(self.page(scope, false, page))
+    async fn list(&self, scope: &OrgScope, query: &DonorQuery, page: PageRequest) -> Result<Page<Donor>, RepoError> {
+        Ok(self.page(scope, false, query, page))
     }
 
     async fn list_deleted(&self, scope: &OrgScope, page: PageRequest) -> Result<Page<Donor>, RepoError> {
-        Ok(self.page(scope, true, page))
+        Ok(self.page(scope, true, &DonorQuery::default(), page))
     }
 
     async fn update(&self, scope: &OrgScope, id: DonorId, patch: DonorPatch) -> Result<Donor, RepoError> {
@@ -152,13 +160,29 @@ pub async fn donor_repository_contract(repo: &dyn DonorRepository, a: &OrgScope,
         .create(a, NewDonor::individual(Some("Grace"), None).unwrap_or_else(|e| panic!("{e}")))
         .await
         .unwrap_or_else(|e| panic!("create: {e}"));
-    let page = repo.list(a, PageRequest::first(1)).await.unwrap_or_else(|e| panic!("list: {e}"));
+    let all = DonorQuery::default();
+    let page = repo.list(a, &all, PageRequest::first(1)).await.unwrap_or_else(|e| panic!("list: {e}"));
     assert_eq!(page.items.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second.id], "newest first");
     let cursor = page.next_cursor.as_deref().map(Cursor::decode).and_then(Result::ok);
     assert!(cursor.is_some(), "a next cursor when more rows exist");
-    let rest = repo.list(a, PageRequest::new(Some(10), cursor)).await.unwrap_or_else(|e| panic!("list: {e}"));
+    let rest = repo.list(a, &all, PageRequest::new(Some(10), cursor)).await.unwrap_or_else(|e| panic!("list: {e}"));
     assert_eq!(rest.items.iter().map(|d| d.id).collect::<Vec<_>>(), vec![first.id]);
     assert_eq!(rest.next_cursor, None);
+    let oldest = DonorQuery { sort: DonorSort::Oldest, ..DonorQuery::default() };
+    let ids = |page: Page<Donor>| page.items.iter().map(|d| d.id).collect::<Vec<_>>();
+    let list =
+        async |query: &DonorQuery| repo.list(a, query, PageRequest::default()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids(list(&oldest).await), vec![first.id, second.id], "oldest first");
+    let search = |q: &str| DonorQuery { search: SearchPrefix::parse(q).ok(), ..DonorQuery::default() };
+    assert_eq!(ids(list(&search("LOVE")).await), vec![first.id], "prefix of the last name, any case");
+    assert_eq!(ids(list(&search("gra")).await), vec![second.id], "prefix of the first name");
+    assert!(ids(list(&search("ace")).await).is_empty(), "a prefix, not a substring");
+    assert!(ids(list(&search("%")).await).is_empty(), "LIKE wildcards are literal");
+    assert!(ids(list(&search("_da")).await).is_empty(), "LIKE wildcards are literal");
+    let tagged = DonorQuery { tag: Some("major".to_owned()), ..DonorQuery::default() };
+    assert_eq!(ids(list(&tagged).await), vec![first.id]);
+    let without_email = DonorQuery { has_email: Some(false), ..DonorQuery::default() };
+    assert_eq!(ids(list(&without_email).await).len(), 2);
 
     let patch = DonorPatch { last_name: Some(None), notes: Some(Some("Gala".to_owned())), ..DonorPatch::default() };
     let updated = repo.update(a, first.id, patch).await.unwrap_or_else(|e| panic!("update: {e}"));

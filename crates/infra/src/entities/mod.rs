@@ -2,6 +2,7 @@
 //! to domain entities. Column types follow docs/decisions/0002 (arrays as JSON arrays, INET as
 //! text, timestamps as timestamptz / RFC 3339 text).
 
+pub(crate) mod api_key;
 pub(crate) mod donation;
 pub(crate) mod donor;
 pub(crate) mod organization;

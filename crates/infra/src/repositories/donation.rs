@@ -1,12 +1,16 @@
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use givance_domain::donation::{
-    CurrencyTotal, Donation, DonationFilter, DonationPatch, DonationRepository, NewDonation, PaymentMethod, Recurrence,
-    RecurringFrequency,
+    CurrencyTotal, Donation, DonationFilter, DonationPatch, DonationRepository, GivingSummary, NewDonation,
+    PaymentMethod, Recurrence, RecurringFrequency, YearTotal,
 };
 use givance_domain::shared::time::now;
 use givance_domain::{Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select,
+};
 
 use crate::convert::{parse_optional, required_timestamp};
 use crate::entities::donation::{self, Column, Entity};
@@ -40,6 +44,14 @@ fn filtered(scope: &OrgScope, filter: &DonationFilter) -> Select<Entity> {
         select = select.filter(Column::Date.lte(to));
     }
     select
+}
+
+/// The calendar year of a donation's date, as an integer.
+fn year_of(backend: DatabaseBackend) -> Expr {
+    match backend {
+        DatabaseBackend::Sqlite => Expr::cust(r#"CAST(strftime('%Y', "donations"."date") AS INTEGER)"#),
+        _ => Expr::cust(r#"CAST(EXTRACT(YEAR FROM "donations"."date") AS INTEGER)"#),
+    }
 }
 
 fn to_domain(m: donation::Model) -> Result<Donation, RepoError> {
@@ -153,6 +165,62 @@ impl DonationRepository for SeaDonationRepository {
     async fn delete(&self, scope: &OrgScope, id: DonationId) -> Result<(), RepoError> {
         let result = scoped_delete::<Entity>(scope, id.into_uuid()).exec(&self.conn).await.map_err(delete_err)?;
         require_row(result.rows_affected)
+    }
+
+    async fn giving_summary(&self, scope: &OrgScope, donor: DonorId) -> Result<Vec<GivingSummary>, RepoError> {
+        let backend = self.conn.get_database_backend();
+        let of_donor = || filtered(scope, &DonationFilter { donor_id: Some(donor), ..DonationFilter::default() });
+        let overall: Vec<(Option<String>, i64, i64, NaiveDate, NaiveDate, Decimal)> = of_donor()
+            .select_only()
+            .column(Column::Currency)
+            .column_as(sum_cents(backend, "donations", Column::Amount), "total_cents")
+            .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "gift_count")
+            .column_as(Expr::from(Func::min(Expr::col(Column::Date))), "first_gift")
+            .column_as(Expr::from(Func::max(Expr::col(Column::Date))), "last_gift")
+            .column_as(Expr::from(Func::max(Expr::col(Column::Amount))), "largest_gift")
+            .group_by(Column::Currency)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(write_err)?;
+        let years: Vec<(Option<String>, i32, i64, i64)> = of_donor()
+            .select_only()
+            .column(Column::Currency)
+            .column_as(year_of(backend), "year")
+            .column_as(sum_cents(backend, "donations", Column::Amount), "total_cents")
+            .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "gift_count")
+            .group_by(Column::Currency)
+            .group_by(year_of(backend))
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(write_err)?;
+        let mut summaries = overall
+            .into_iter()
+            .map(|(currency, cents, count, first, last, largest)| {
+                let mut by_year: Vec<YearTotal> = years
+                    .iter()
+                    .filter(|(year_currency, ..)| *year_currency == currency)
+                    .map(|&(_, year, cents, count)| YearTotal {
+                        year,
+                        total: cents_to_decimal(cents),
+                        count: u64::try_from(count).unwrap_or_default(),
+                    })
+                    .collect();
+                by_year.sort_by_key(|y| y.year);
+                Ok(GivingSummary {
+                    currency: parse_optional::<Currency>(currency)?.unwrap_or_default(),
+                    lifetime_total: cents_to_decimal(cents),
+                    gift_count: u64::try_from(count).unwrap_or_default(),
+                    first_gift_date: first,
+                    last_gift_date: last,
+                    largest_gift: stored_amount(largest),
+                    by_year,
+                })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        summaries.sort_by_key(|s| std::cmp::Reverse(s.lifetime_total));
+        Ok(summaries)
     }
 
     async fn totals(&self, scope: &OrgScope, filter: DonationFilter) -> Result<Vec<CurrencyTotal>, RepoError> {

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use givance_domain::shared::time::now;
 use givance_domain::staff::{NewStaff, Role, Staff, StaffPatch, StaffRepository};
-use givance_domain::{OrgScope, Page, PageRequest, RepoError, Secret, StaffId, UserId};
+use givance_domain::{OrgScope, OrganizationId, Page, PageRequest, RepoError, Secret, StaffId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -32,7 +32,7 @@ impl SeaStaffRepository {
     }
 }
 
-fn to_domain(m: staff::Model) -> Result<Staff, RepoError> {
+pub(super) fn to_domain(m: staff::Model) -> Result<Staff, RepoError> {
     Ok(Staff {
         id: StaffId::from_uuid(m.id),
         user_id: UserId::from_uuid(m.user_id),
@@ -136,5 +136,17 @@ impl StaffRepository for SeaStaffRepository {
 
     async fn reactivate(&self, scope: &OrgScope, id: StaffId) -> Result<Staff, RepoError> {
         self.set_active(scope, id, true).await
+    }
+
+    // Unscoped by design (see the port): filters on the organization the credential names.
+    async fn find_membership(&self, org: OrganizationId, user: UserId) -> Result<Option<Staff>, RepoError> {
+        Entity::find()
+            .filter(Column::OrganizationId.eq(org.into_uuid()))
+            .filter(Column::UserId.eq(user.into_uuid()))
+            .one(&self.conn)
+            .await
+            .map_err(write_err)?
+            .map(to_domain)
+            .transpose()
     }
 }

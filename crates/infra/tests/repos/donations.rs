@@ -116,3 +116,38 @@ async fn random_amounts_sum_to_the_cent(db: &TestDb) {
     assert!(repos.donations.totals(&scope, to).await.unwrap().is_empty(), "filters apply to totals");
 }
 on_both_backends!(money_sum_of_random_amounts, random_amounts_sum_to_the_cent);
+
+async fn giving_summary_is_exact_per_currency_and_year(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let ada = donor(&repos, &scope, "Ada").await;
+    let other = donor(&repos, &scope, "Other").await;
+    assert!(repos.donations.giving_summary(&scope, ada).await.unwrap().is_empty(), "no gifts, no summary");
+    for (amount, date) in [("0.10", day(2024, 3, 1)), ("0.20", day(2024, 12, 31)), ("100.05", day(2026, 1, 1))] {
+        let mut new = gift(ada, amount);
+        new.date = date;
+        repos.donations.create(&scope, new).await.unwrap();
+    }
+    let mut euros = gift(ada, "7.00");
+    euros.amount = Money::parse("7.00", Currency::parse("EUR").unwrap()).unwrap();
+    repos.donations.create(&scope, euros).await.unwrap();
+    repos.donations.create(&scope, gift(other, "999.99")).await.unwrap();
+
+    let summaries = repos.donations.giving_summary(&scope, ada).await.unwrap();
+    assert_eq!(summaries.len(), 2);
+    let usd = &summaries[0];
+    assert_eq!(usd.currency, Currency::USD);
+    assert_eq!(usd.lifetime_total, dec!(100.35));
+    assert_eq!(usd.gift_count, 3);
+    assert_eq!(usd.first_gift_date, day(2024, 3, 1));
+    assert_eq!(usd.last_gift_date, day(2026, 1, 1));
+    assert_eq!(usd.largest_gift.to_string(), "100.05");
+    let years: Vec<(i32, String, u64)> = usd.by_year.iter().map(|y| (y.year, y.total.to_string(), y.count)).collect();
+    assert_eq!(years, vec![(2024, "0.30".to_owned(), 2), (2026, "100.05".to_owned(), 1)]);
+    assert_eq!(summaries[1].currency.code(), "EUR");
+    assert_eq!(summaries[1].lifetime_total, dec!(7.00));
+
+    let b = org(&repos, "beta").await;
+    assert!(repos.donations.giving_summary(&b, ada).await.unwrap().is_empty(), "another organization sees nothing");
+}
+on_both_backends!(donation_giving_summary, giving_summary_is_exact_per_currency_and_year);

@@ -1,5 +1,5 @@
 use givance_domain::donation::DonationFilter;
-use givance_domain::donor::{Address, DonorPatch, DonorType, Household, NewDonor, Spouse};
+use givance_domain::donor::{Address, DonorPatch, DonorQuery, DonorType, Household, NewDonor, SearchPrefix, Spouse};
 use givance_domain::{CountryCode, DonorId, EmailAddress, PageRequest, PhoneNumber, RepoError};
 use givance_tests::{TestDb, on_both_backends};
 
@@ -72,7 +72,7 @@ async fn soft_delete_restore_and_hard_delete(db: &TestDb) {
 
     repos.donors.soft_delete(&scope, id).await.unwrap();
     assert!(repos.donors.get(&scope, id).await.unwrap().is_none());
-    let active = repos.donors.list(&scope, PageRequest::default()).await.unwrap();
+    let active = repos.donors.list(&scope, &DonorQuery::default(), PageRequest::default()).await.unwrap();
     assert_eq!(active.items.iter().map(|d| d.id).collect::<Vec<_>>(), vec![kept]);
     let deleted = repos.donors.list_deleted(&scope, PageRequest::default()).await.unwrap();
     assert_eq!(deleted.items.len(), 1);
@@ -116,7 +116,7 @@ async fn pages_are_newest_first_and_complete(db: &TestDb) {
     let mut seen: Vec<DonorId> = Vec::new();
     let mut cursor = None;
     loop {
-        let page = repos.donors.list(&scope, PageRequest::new(Some(3), cursor)).await.unwrap();
+        let page = repos.donors.list(&scope, &DonorQuery::default(), PageRequest::new(Some(3), cursor)).await.unwrap();
         assert!(page.items.len() <= 3);
         seen.extend(page.items.iter().map(|d| d.id));
         match page.next_cursor {
@@ -136,7 +136,7 @@ async fn other_organizations_see_nothing(db: &TestDb) {
 
     assert!(repos.donors.get(&b, created.id).await.unwrap().is_none());
     assert!(repos.donors.find_by_external_id(&b, "crm-1").await.unwrap().is_none());
-    assert!(repos.donors.list(&b, PageRequest::default()).await.unwrap().items.is_empty());
+    assert!(repos.donors.list(&b, &DonorQuery::default(), PageRequest::default()).await.unwrap().items.is_empty());
     let patch = DonorPatch { first_name: Some(Some("Mallory".into())), ..DonorPatch::default() };
     assert!(matches!(repos.donors.update(&b, created.id, patch).await, Err(RepoError::NotFound)));
     assert!(matches!(repos.donors.soft_delete(&b, created.id).await, Err(RepoError::NotFound)));
@@ -153,3 +153,45 @@ async fn meets_the_donor_repository_contract(db: &TestDb) {
     givance_domain::testing::donor_repository_contract(repos.donors.as_ref(), &a, &b).await;
 }
 on_both_backends!(donor_contract, meets_the_donor_repository_contract);
+
+async fn filters_combine(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let smith = repos.donors.create(&scope, couple()).await.unwrap();
+    let mut plain = NewDonor::individual(Some("Smita"), Some("Rao")).unwrap();
+    plain.journey_stage = Some("engaged".into());
+    plain.tags = vec!["board".into()];
+    let smita = repos.donors.create(&scope, plain).await.unwrap();
+    let other = donor(&repos, &scope, "Zed").await;
+
+    let ids = async |query: DonorQuery| -> Vec<DonorId> {
+        repos.donors.list(&scope, &query, PageRequest::default()).await.unwrap().items.iter().map(|d| d.id).collect()
+    };
+    let search = |q: &str| DonorQuery { search: Some(SearchPrefix::parse(q).unwrap()), ..DonorQuery::default() };
+    assert_eq!(ids(search("SMI")).await, vec![smita.id], "Smita by first name; Lovelace is not a prefix match");
+    assert_eq!(ids(search("love")).await, vec![smith.id], "by last name, any case");
+    assert_eq!(ids(search("ada@")).await, vec![smith.id], "by email");
+    assert!(ids(search("%")).await.is_empty(), "wildcards are literal");
+    assert_eq!(ids(DonorQuery { tag: Some("board".into()), ..DonorQuery::default() }).await, vec![smita.id, smith.id]);
+    assert_eq!(ids(DonorQuery { tag: Some("major".into()), ..DonorQuery::default() }).await, vec![smith.id]);
+    assert_eq!(ids(DonorQuery { donor_type: Some(DonorType::Couple), ..DonorQuery::default() }).await, vec![smith.id]);
+    assert_eq!(
+        ids(DonorQuery { donor_type: Some(DonorType::Individual), ..DonorQuery::default() }).await,
+        vec![other, smita.id]
+    );
+    assert_eq!(ids(DonorQuery { has_email: Some(true), ..DonorQuery::default() }).await, vec![smith.id]);
+    assert_eq!(
+        ids(DonorQuery { journey_stage: Some("engaged".into()), tag: Some("board".into()), ..DonorQuery::default() })
+            .await,
+        vec![smita.id]
+    );
+    let window = DonorQuery {
+        created_from: Some(smita.created_at),
+        created_to: Some(smita.created_at + chrono::Duration::microseconds(1)),
+        ..DonorQuery::default()
+    };
+    assert_eq!(ids(window).await, vec![smita.id], "from is inclusive, to exclusive");
+    let oldest = DonorQuery { sort: givance_domain::donor::DonorSort::Oldest, ..DonorQuery::default() };
+    assert_eq!(ids(oldest).await, vec![smith.id, smita.id, other]);
+}
+on_both_backends!(donor_filters, filters_combine);

@@ -2,6 +2,7 @@
 //! on a database of its own (see the givance-tests harness).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_keys;
 mod donations;
 mod donors;
 mod fixtures;

@@ -17,7 +17,9 @@ async fn create_read_update(db: &TestDb) {
         name: Some("Hope for Kids".into()),
         ai_instructions: Some(Some("Warm, brief.".into())),
         website_url: Some(Some(WebUrl::parse("https://hope.example.org").unwrap())),
-        donor_journey_graph: Some(Some(serde_json::json!({"stages": [{"id": "prospect", "transitions": []}]}))),
+        donor_journey_graph: Some(Some(
+            serde_json::json!({"stages": [{"id": "prospect", "name": "Prospect", "transitions": []}]}),
+        )),
         ..OrganizationPatch::default()
     };
     let updated = repos.organizations.update(&scope, patch).await.unwrap();
