@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 
 pub mod api_keys;
+pub mod donors;
 pub mod health;
 pub mod organization;
 
@@ -13,8 +14,12 @@ pub const API_BASE: &str = "/api/v1";
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure)
-        .service(web::scope(API_BASE).configure(organization::configure).configure(api_keys::configure));
+    cfg.configure(health::configure).service(
+        web::scope(API_BASE)
+            .configure(organization::configure)
+            .configure(api_keys::configure)
+            .configure(donors::configure),
+    );
 }
 
 /// Anything no route matches.

@@ -31,7 +31,7 @@ async fn fails_with(which: web::Path<String>) -> Result<HttpResponse, ApiError> 
 async fn unknown_routes_are_404_problems() {
     let db = TestDb::sqlite().await;
     let app = test::init_service(givance_api::app(state(&db))).await;
-    for uri in ["/nope", "/api/v1/donors", "/healthz/extra"] {
+    for uri in ["/nope", "/api/v1/nope", "/healthz/extra"] {
         let (status, headers, body) = call!(&app, test::TestRequest::get().uri(uri));
         assert_eq!(status, 404, "{uri}");
         problem(404, &headers, &body, "not_found");

@@ -7,6 +7,7 @@ mod tenants;
 
 mod api_keys;
 mod auth;
+mod donors;
 mod errors;
 mod health;
 mod organization;
