@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod donors;
 pub mod health;
 pub mod organization;
+pub mod projects;
 
 /// The base path of the versioned API.
 pub const API_BASE: &str = "/api/v1";
@@ -18,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope(API_BASE)
             .configure(organization::configure)
             .configure(api_keys::configure)
-            .configure(donors::configure),
+            .configure(donors::configure)
+            .configure(projects::configure),
     );
 }
 

@@ -11,3 +11,4 @@ mod donors;
 mod errors;
 mod health;
 mod organization;
+mod projects;
