@@ -18,6 +18,7 @@ use actix_web::{App, web};
 
 pub mod auth;
 pub mod error;
+mod fields;
 pub mod jwt;
 pub mod patch;
 pub mod request_id;

@@ -16,11 +16,11 @@ use givance_domain::{
     CountryCode, Cursor, DonorId, EmailAddress, OrgScope, PageRequest, PhoneNumber, RepoError, Timestamp, ValueError,
     optional_text,
 };
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Tenant;
 use crate::error::ApiError;
+use crate::fields::{Faults, ListResponse, money_text};
 use crate::patch::double_option;
 use crate::state::AppState;
 
@@ -56,12 +56,6 @@ pub struct GivingResponse {
     pub last_gift_date: NaiveDate,
     pub largest_gift: String,
     pub by_year: Vec<YearTotalResponse>,
-}
-
-/// `25` -> `"25.00"`: exact, two places.
-fn money_text(mut amount: Decimal) -> String {
-    amount.rescale(2);
-    amount.to_string()
 }
 
 impl From<GivingSummary> for GivingResponse {
@@ -147,32 +141,10 @@ impl From<Donor> for DonorResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct DonorList {
-    pub data: Vec<DonorResponse>,
-    pub next_cursor: Option<String>,
-}
+pub type DonorList = ListResponse<DonorResponse>;
 
 // ---------------------------------------------------------------------------------------------
 // Field parsing shared by create and update
-
-/// Collects field errors while a request is turned into a domain command.
-#[derive(Default)]
-struct Faults(Vec<ValueError>);
-
-impl Faults {
-    fn take<T>(&mut self, result: Result<T, ValueError>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
-
-    fn push(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(ValueError::new(field, message));
-    }
-
-    fn finish<T>(self, value: T) -> Result<T, ApiError> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0.into()) }
-    }
-}
 
 fn blank_to_none(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
@@ -337,7 +309,7 @@ impl CreateDonorRequest {
                 ("spouse_email", blank_to_none(self.spouse_email.as_deref()).is_some()),
             ] {
                 if set {
-                    f.0.push(spouse_on_individual(field));
+                    f.record(spouse_on_individual(field));
                 }
             }
         }
@@ -717,7 +689,7 @@ impl UpdateDonorRequest {
                         ("spouse_email", given_email),
                     ] {
                         if given {
-                            f.0.push(spouse_on_individual(field));
+                            f.record(spouse_on_individual(field));
                             named = true;
                         }
                     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Tenant;
 use crate::error::ApiError;
+use crate::fields::{Faults, ListResponse, money_text};
 use crate::patch::double_option;
 use crate::state::AppState;
 
@@ -33,12 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 // ---------------------------------------------------------------------------------------------
 // Responses
-
-/// `25` -> `"25.00"`: exact, two places.
-fn money_text(mut amount: Decimal) -> String {
-    amount.rescale(2);
-    amount.to_string()
-}
 
 /// Donations to the project in one currency.
 #[derive(Debug, Serialize)]
@@ -104,32 +99,10 @@ impl From<Project> for ProjectResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct ProjectList {
-    pub data: Vec<ProjectResponse>,
-    pub next_cursor: Option<String>,
-}
+pub type ProjectList = ListResponse<ProjectResponse>;
 
 // ---------------------------------------------------------------------------------------------
 // Field parsing shared by create and update
-
-/// Collects field errors while a request is turned into a domain command.
-#[derive(Default)]
-struct Faults(Vec<ValueError>);
-
-impl Faults {
-    fn take<T>(&mut self, result: Result<T, ValueError>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
-
-    fn push(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(ValueError::new(field, message));
-    }
-
-    fn finish<T>(self, value: T) -> Result<T, ApiError> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0.into()) }
-    }
-}
 
 /// A target: a decimal string (`"5000.00"`), greater than zero, at most two places; null or
 /// blank means none.
