@@ -11,27 +11,7 @@ use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
 use crate::support::{call, problem, state};
-use crate::tenants::{member, organization, patch_org, repos, with_bearer};
-
-fn get(token: &str, uri: &str) -> TestRequest {
-    with_bearer(TestRequest::get().uri(uri), token)
-}
-
-fn post(token: &str, uri: &str, body: Value) -> TestRequest {
-    with_bearer(TestRequest::post().uri(uri), token).set_json(body)
-}
-
-fn patch(token: &str, uri: &str, body: Value) -> TestRequest {
-    with_bearer(TestRequest::patch().uri(uri), token).set_json(body)
-}
-
-fn delete(token: &str, uri: &str) -> TestRequest {
-    with_bearer(TestRequest::delete().uri(uri), token)
-}
-
-fn json_of(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(body)))
-}
+use crate::tenants::{delete, get, json_of, member, organization, patch, patch_org, post, repos};
 
 /// Creates a donor; returns its JSON.
 macro_rules! create {

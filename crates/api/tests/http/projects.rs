@@ -12,29 +12,9 @@ use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
 use crate::support::{call, problem, state};
-use crate::tenants::{member, organization, repos, with_bearer};
+use crate::tenants::{delete, get, json_of, member, organization, patch, post, repos};
 
 const LIST: &str = "/api/v1/projects";
-
-fn get(token: &str, uri: &str) -> TestRequest {
-    with_bearer(TestRequest::get().uri(uri), token)
-}
-
-fn post(token: &str, uri: &str, body: Value) -> TestRequest {
-    with_bearer(TestRequest::post().uri(uri), token).set_json(body)
-}
-
-fn patch(token: &str, uri: &str, body: Value) -> TestRequest {
-    with_bearer(TestRequest::patch().uri(uri), token).set_json(body)
-}
-
-fn delete(token: &str, uri: &str) -> TestRequest {
-    with_bearer(TestRequest::delete().uri(uri), token)
-}
-
-fn json_of(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(body)))
-}
 
 /// Creates a project; returns its JSON.
 macro_rules! create {

@@ -108,3 +108,24 @@ pub fn get_org(token: &str) -> TestRequest {
 pub fn patch_org(token: &str, body: Value) -> TestRequest {
     with_bearer(TestRequest::patch().uri("/api/v1/organization"), token).set_json(body)
 }
+
+/// A request with `Authorization: Bearer <token>` for the resource tests.
+pub fn get(token: &str, uri: &str) -> TestRequest {
+    with_bearer(TestRequest::get().uri(uri), token)
+}
+
+pub fn post(token: &str, uri: &str, body: Value) -> TestRequest {
+    with_bearer(TestRequest::post().uri(uri), token).set_json(body)
+}
+
+pub fn patch(token: &str, uri: &str, body: Value) -> TestRequest {
+    with_bearer(TestRequest::patch().uri(uri), token).set_json(body)
+}
+
+pub fn delete(token: &str, uri: &str) -> TestRequest {
+    with_bearer(TestRequest::delete().uri(uri), token)
+}
+
+pub fn json_of(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(body)))
+}

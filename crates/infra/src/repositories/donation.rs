@@ -17,7 +17,7 @@ use crate::entities::donation::{self, Column, Entity};
 use crate::error::{delete_err, require_row, write_err};
 use crate::money::{cents_to_decimal, stored_amount, sum_cents};
 use crate::page::fetch_page;
-use crate::scoped::{scoped, scoped_by_id, scoped_delete, scoped_update};
+use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_delete};
 
 pub struct SeaDonationRepository {
     conn: DatabaseConnection,
@@ -153,12 +153,7 @@ impl DonationRepository for SeaDonationRepository {
         let mut donation = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         donation.apply(patch).map_err(RepoError::Invalid)?;
         donation.updated_at = now();
-        let result = scoped_update::<Entity>(scope, id.into_uuid())
-            .set(to_row(&donation))
-            .exec(&self.conn)
-            .await
-            .map_err(write_err)?;
-        require_row(result.rows_affected)?;
+        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&donation)).await?;
         Ok(donation)
     }
 

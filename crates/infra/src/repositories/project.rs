@@ -9,7 +9,7 @@ use crate::entities::project::{self, Column, Entity};
 use crate::error::{delete_err, require_row, write_err};
 use crate::money::stored_amount;
 use crate::page::fetch_page;
-use crate::scoped::{scoped, scoped_by_id, scoped_delete, scoped_update};
+use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_delete};
 
 pub struct SeaProjectRepository {
     conn: DatabaseConnection,
@@ -98,12 +98,7 @@ impl ProjectRepository for SeaProjectRepository {
         let mut project = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         project.apply(patch).map_err(RepoError::Invalid)?;
         project.updated_at = now();
-        let result = scoped_update::<Entity>(scope, id.into_uuid())
-            .set(to_row(&project))
-            .exec(&self.conn)
-            .await
-            .map_err(write_err)?;
-        require_row(result.rows_affected)?;
+        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&project)).await?;
         Ok(project)
     }
 

@@ -9,7 +9,7 @@ use crate::convert::{parse_optional, required_timestamp, string_list, string_lis
 use crate::entities::staff::{self, Column, Entity};
 use crate::error::{require_row, write_err};
 use crate::page::fetch_page;
-use crate::scoped::{scoped, scoped_by_id, scoped_update};
+use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_update};
 
 pub struct SeaStaffRepository {
     conn: DatabaseConnection,
@@ -121,12 +121,7 @@ impl StaffRepository for SeaStaffRepository {
         let mut staff = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         staff.apply(patch);
         staff.updated_at = now();
-        let result = scoped_update::<Entity>(scope, id.into_uuid())
-            .set(to_row(&staff))
-            .exec(&self.conn)
-            .await
-            .map_err(write_err)?;
-        require_row(result.rows_affected)?;
+        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&staff)).await?;
         Ok(staff)
     }
 
