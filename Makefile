@@ -39,8 +39,8 @@ fmt: ## Format the workspace
 fmt-check: ## Fail if the workspace is not formatted
 	$(CARGO) fmt --all -- --check
 
-bench: ## Run the benchmarks
-	@echo "make bench: no benchmarks yet. They arrive with issue 3; this target will then run them and print their figures."
+bench: db-up ## Benchmarks on PostgreSQL: HTTP load (wrk, 64 connections) and CSV import; BENCH_SCALE=small for a quick run; figures to stdout and bench/results/
+	PG_HOST=$(PG_HOST) PG_PORT=$(PG_PORT) bench/run.sh
 
 migrate: ## Apply pending migrations to GIVANCE_DATABASE_URL (default sqlite://givance.db)
 	$(CARGO) run --release -p givance-cli -- migrate up

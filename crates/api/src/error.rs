@@ -16,6 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 use givance_domain::{RepoError, ValueError};
 use serde::Serialize;
+use utoipa::{ToResponse, ToSchema};
 
 use crate::request_id::RequestId;
 
@@ -28,9 +29,12 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const PROBLEM_TYPE_PREFIX: &str = "urn:givance:problem:";
 
 /// One invalid input field and why, in words an API consumer can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// The field as the request names it (`email`, `limit`, `donor_journey_graph.stages[0].id`).
+    #[schema(example = "email")]
     pub field: String,
+    #[schema(example = "'x' is not an email address")]
     pub message: String,
 }
 
@@ -189,20 +193,151 @@ impl std::error::Error for ApiError {
     }
 }
 
-/// The body of a problem response (RFC 9457 members plus our `code`, `errors` and `request_id`).
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The body of every error response, `application/problem+json` (RFC 9457): the standard
+/// members plus a stable `code`, the invalid `errors` of a 422 and the request's `request_id`.
+// It is the very struct `ApiError` renders, so the OpenAPI schema cannot drift from the wire.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:givance:problem:<code>`.
     #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
-    code: &'a str,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    errors: &'a [FieldError],
+    #[schema(example = "urn:givance:problem:not_found")]
+    pub kind: String,
+    /// A short summary of the kind of problem, the same for every occurrence of a status.
+    #[schema(example = "Not found")]
+    pub title: &'static str,
+    /// The HTTP status code.
+    #[schema(example = 404, minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// What went wrong this time, for a human.
+    #[schema(example = "no donor with this id")]
+    pub detail: String,
+    /// Stable and machine-readable: `validation_failed`, `not_found`, `missing_credential`,
+    /// `forbidden`, `invalid_json`, `payload_too_large`, a resource's own conflict code, ...
+    #[schema(example = "not_found")]
+    pub code: &'static str,
+    /// Each invalid field with why; only on a 422 (`validation_failed`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<FieldError>,
+    /// The request's id, as in the `X-Request-Id` response header; quote it when reporting.
     #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<RequestId>,
+    #[schema(value_type = String, required = false)]
+    pub request_id: Option<RequestId>,
 }
+
+impl Problem {
+    fn of(err: &ApiError) -> Self {
+        Self {
+            kind: format!("{PROBLEM_TYPE_PREFIX}{}", err.code),
+            title: err.title,
+            status: err.status.as_u16(),
+            detail: err.detail.clone(),
+            code: err.code,
+            errors: err.errors.clone(),
+            request_id: RequestId::current(),
+        }
+    }
+}
+
+// Reusable OpenAPI responses, one per error status, so that a handler lists its errors as
+// `(status = 404, response = NotFound)`. Each is a problem body; they are registered once as
+// components in `crate::openapi`. Only the documentation constructs them.
+
+/// The request is malformed: the body is not JSON of the expected shape (`invalid_json`,
+/// `invalid_body`), or a path or query parameter cannot be read (`invalid_path`, `invalid_query`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:invalid_json", "title": "Bad request", "status": 400,
+        "detail": "the request body is not valid JSON for this endpoint: expected value at line 1 column 1",
+        "code": "invalid_json", "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct BadRequest(pub Problem);
+
+/// No credential, or one that is malformed, unknown, revoked or expired (`missing_credential`,
+/// `invalid_credential`, `revoked_credential`, `expired_credential`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"givance\"`, with `error=\"invalid_token\"` when a credential was sent")),
+    example = json!({"type": "urn:givance:problem:missing_credential", "title": "Unauthorized", "status": 401,
+        "detail": "this endpoint needs a credential: send 'Authorization: Bearer <API key or JWT>'", "code": "missing_credential",
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct Unauthorized(pub Problem);
+
+/// The credential is valid but lacks the permission this operation needs (`forbidden`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:forbidden", "title": "Forbidden", "status": 403,
+        "detail": "this credential lacks the permission 'donors:write'", "code": "forbidden",
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct Forbidden(pub Problem);
+
+/// No such resource in the caller's organization: a malformed id, an unknown one and another
+/// organization's are indistinguishable (`not_found`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:not_found", "title": "Not found", "status": 404,
+        "detail": "no donor with this id", "code": "not_found", "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct NotFound(pub Problem);
+
+/// The request conflicts with stored data; `code` names the conflict (`slug_taken`,
+/// `external_id_taken`, `project_has_donations`, `conflict`, `in_use`, ...).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:external_id_taken", "title": "Conflict", "status": 409,
+        "detail": "another donor of the organization already has this external_id", "code": "external_id_taken",
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct Conflict(pub Problem);
+
+/// The body is larger than this endpoint accepts (2 MiB of JSON; `payload_too_large`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:payload_too_large", "title": "Payload too large", "status": 413,
+        "detail": "the request body is larger than this endpoint accepts", "code": "payload_too_large",
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body was not sent as `Content-Type: application/json` (`unsupported_media_type`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:unsupported_media_type", "title": "Unsupported media type",
+        "status": 415, "detail": "the request body must be JSON, sent with Content-Type: application/json",
+        "code": "unsupported_media_type", "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// Some fields are invalid; `errors` lists each with why (`validation_failed`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:validation_failed", "title": "Invalid input", "status": 422,
+        "detail": "2 fields are invalid", "code": "validation_failed",
+        "errors": [{"field": "email", "message": "'x' is not an email address"},
+                   {"field": "limit", "message": "must be an integer from 1 to 200"}],
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct ValidationFailed(pub Problem);
+
+/// A dependency (the database) does not answer; retry later (`service_unavailable`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "urn:givance:problem:service_unavailable", "title": "Service unavailable",
+        "status": 503, "detail": "the database does not answer", "code": "service_unavailable",
+        "request_id": "019abf3e-7c2d-7a10-9f3e-2b1c4d5e6f70"})
+)]
+pub struct ServiceUnavailable(pub Problem);
 
 /// `error: cause: cause ...`, for logs.
 fn chain(err: &dyn std::error::Error) -> String {
@@ -225,16 +360,8 @@ impl ResponseError for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, status = self.status.as_u16(), error = %chain(self), "request failed");
         }
-        let problem = Problem {
-            kind: format!("{PROBLEM_TYPE_PREFIX}{}", self.code),
-            title: self.title,
-            status: self.status.as_u16(),
-            detail: &self.detail,
-            code: self.code,
-            errors: &self.errors,
-            request_id: RequestId::current(),
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_else(|_| br#"{"title":"Internal server error"}"#.to_vec());
+        let body =
+            serde_json::to_vec(&Problem::of(self)).unwrap_or_else(|_| br#"{"title":"Internal server error"}"#.to_vec());
         let mut response = HttpResponse::build(self.status);
         response.content_type(PROBLEM_JSON);
         if self.status == StatusCode::UNAUTHORIZED {

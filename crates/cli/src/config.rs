@@ -14,6 +14,7 @@ Configuration (each flag can also be set by its environment variable; flags win)
                         sqlite://PATH (the file is created if missing) or
                         postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
   GIVANCE_BIND          address `givance serve` listens on [default: 127.0.0.1:8080]
+  GIVANCE_DB_MAX_CONNECTIONS  database pool size of `givance serve` [default: 32]
   GIVANCE_LOG           log filter, tracing EnvFilter syntax [default: info]
                         e.g. `debug`, `info,givance_api=debug`
   GIVANCE_LOG_FORMAT    log format, `text` or `json` [default: text]
@@ -52,6 +53,12 @@ pub enum Command {
     Org(OrgArgs),
     /// Manage API keys.
     Apikey(ApikeyArgs),
+    /// Demo and benchmark data: generate organizations, donors and donations; write donor CSVs.
+    Demo(crate::commands::demo::DemoArgs),
+    /// Import donors or donations from a CSV file (exit 3 when some rows were rejected).
+    Import(crate::commands::import::ImportArgs),
+    /// Export donors or donations as CSV.
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +86,21 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub jwt: JwtArgs,
+
+    /// Most database connections the server keeps open (PostgreSQL; SQLite uses at most 8).
+    #[arg(
+        long,
+        env = "GIVANCE_DB_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub db_max_connections: u32,
+
+    /// On a database with no organization, seed a demo organization (about 1,000 donors and
+    /// 5,000 donations) and print an API key for it with a ready `curl` line.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// How JWTs are verified (`givance serve`). No key source: JWTs are refused, API keys work.

@@ -27,12 +27,17 @@ fn main() -> ExitCode {
             Command::Migrate(args) => commands::migrate::run(args).await,
             Command::Org(args) => commands::org::run(args).await,
             Command::Apikey(args) => commands::apikey::run(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Import(args) => commands::import::run(args).await,
+            Command::Export(args) => commands::export::run(args).await,
         }
     });
     // Never hang on exit because of a stuck background task.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The import printed its report; 3 tells scripts that some rows did not go in.
+        Err(err) if err.is::<commands::import::RowsRejected>() => ExitCode::from(3),
         Err(err) => error::report(&err),
     }
 }

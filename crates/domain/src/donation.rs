@@ -146,6 +146,9 @@ pub struct DonationFilter {
     pub project_id: Option<ProjectId>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    pub currency: Option<Currency>,
+    pub payment_method: Option<PaymentMethod>,
+    pub is_recurring: Option<bool>,
 }
 
 /// The exact sum and count of donations in one currency.
@@ -217,16 +220,20 @@ pub struct GivingSummary {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DonationRepository: Send + Sync {
-    /// Fails with `NotFound` when the donor or project is not the organization's.
+    /// Fails with `NotFound` when the donor or project is not the organization's, or the donor
+    /// is soft-deleted (no new gifts are recorded for a deleted donor).
     async fn create(&self, scope: &OrgScope, donation: NewDonation) -> Result<Donation, RepoError>;
     async fn get(&self, scope: &OrgScope, id: DonationId) -> Result<Option<Donation>, RepoError>;
-    /// Newest first.
+    /// Newest gift date first, then the most recently recorded (ids are time-ordered). The
+    /// page's cursor position carries the gift date (at 00:00 UTC) and the id, not `created_at`.
     async fn list(
         &self,
         scope: &OrgScope,
         filter: DonationFilter,
         page: PageRequest,
     ) -> Result<Page<Donation>, RepoError>;
+    /// `NotFound` when the donation is not the organization's; `Invalid` naming `project_id`
+    /// when the patch moves it to a project that is not.
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError>;
     async fn delete(&self, scope: &OrgScope, id: DonationId) -> Result<(), RepoError>;
     /// The donor's giving, one summary per currency they gave in (none when they never gave).

@@ -63,6 +63,8 @@ pub mod access;
 pub mod api_key;
 pub mod donation;
 pub mod donor;
+pub mod idempotency;
+pub mod import;
 pub mod organization;
 pub mod project;
 pub mod staff;

@@ -4,6 +4,22 @@
 use async_trait::async_trait;
 
 use crate::shared::{EmailAddress, RepoError, Timestamp, UserId, ValueError, optional_text, required_text};
+use crate::staff::INVITED_CLERK_ID_PREFIX;
+
+/// The longest first or last name.
+pub const NAME_MAX: usize = 200;
+/// The longest email signature (text or HTML), in characters.
+pub const SIGNATURE_MAX: usize = 10_000;
+
+/// A first or last name as input: trimmed, blank means none.
+pub fn parse_name(field: &'static str, value: Option<&str>) -> Result<Option<String>, ValueError> {
+    optional_text(field, value, NAME_MAX)
+}
+
+/// An email signature as input (text or HTML, not interpreted): trimmed, blank means none.
+pub fn parse_signature(field: &'static str, value: Option<&str>) -> Result<Option<String>, ValueError> {
+    optional_text(field, value, SIGNATURE_MAX)
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -38,9 +54,15 @@ impl NewUser {
         Ok(Self {
             clerk_id: required_text("clerk_id", clerk_id, 200)?,
             email,
-            first_name: optional_text("first_name", first_name, 200)?,
-            last_name: optional_text("last_name", last_name, 200)?,
+            first_name: parse_name("first_name", first_name)?,
+            last_name: parse_name("last_name", last_name)?,
         })
+    }
+
+    /// A user invited by email who has not signed in yet: the `clerk_id` is a unique placeholder
+    /// (`invited:<uuid>`) that the identity provider's id replaces on first sign-in.
+    pub fn invited(email: EmailAddress, first_name: Option<String>, last_name: Option<String>) -> Self {
+        Self { clerk_id: format!("{INVITED_CLERK_ID_PREFIX}{}", uuid::Uuid::new_v4()), email, first_name, last_name }
     }
 }
 
@@ -60,13 +82,13 @@ impl User {
             self.email = v;
         }
         if let Some(v) = patch.first_name {
-            self.first_name = optional_text("first_name", v.as_deref(), 200)?;
+            self.first_name = parse_name("first_name", v.as_deref())?;
         }
         if let Some(v) = patch.last_name {
-            self.last_name = optional_text("last_name", v.as_deref(), 200)?;
+            self.last_name = parse_name("last_name", v.as_deref())?;
         }
         if let Some(v) = patch.email_signature {
-            self.email_signature = optional_text("email_signature", v.as_deref(), 10_000)?;
+            self.email_signature = parse_signature("email_signature", v.as_deref())?;
         }
         if let Some(v) = patch.personal_memory {
             self.personal_memory = optional_text("personal_memory", v.as_deref(), 10_000)?;
@@ -84,6 +106,7 @@ pub trait UserRepository: Send + Sync {
     async fn create(&self, user: NewUser) -> Result<User, RepoError>;
     async fn get(&self, id: UserId) -> Result<Option<User>, RepoError>;
     async fn find_by_clerk_id(&self, clerk_id: &str) -> Result<Option<User>, RepoError>;
+    /// Compares case-insensitively; of several users with the address, the oldest.
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepoError>;
     /// Fails with `NotFound` when the user does not exist.
     async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError>;

@@ -4,8 +4,11 @@
 mod convert;
 pub mod credentials;
 pub mod db;
+pub mod demo;
 mod entities;
 mod error;
+pub mod export;
+pub mod import;
 mod money;
 mod page;
 pub mod repositories;

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use givance_domain::api_key::ApiKeyRepository;
 use givance_domain::donation::DonationRepository;
 use givance_domain::donor::DonorRepository;
+use givance_domain::idempotency::IdempotencyStore;
 use givance_domain::organization::OrganizationRepository;
 use givance_domain::project::ProjectRepository;
 use givance_domain::staff::StaffRepository;
 use givance_domain::user::UserRepository;
 use sea_orm::DatabaseConnection;
 
+use crate::repositories::SeaIdempotencyStore;
 use crate::repositories::{
     SeaApiKeyRepository, SeaDonationRepository, SeaDonorRepository, SeaOrganizationRepository, SeaProjectRepository,
     SeaStaffRepository, SeaUserRepository,
@@ -26,6 +28,7 @@ pub struct Repositories {
     pub projects: Arc<dyn ProjectRepository>,
     pub donations: Arc<dyn DonationRepository>,
     pub api_keys: Arc<dyn ApiKeyRepository>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 impl Repositories {
@@ -38,6 +41,7 @@ impl Repositories {
             projects: Arc::new(SeaProjectRepository::new(conn.clone())),
             donations: Arc::new(SeaDonationRepository::new(conn.clone())),
             api_keys: Arc::new(SeaApiKeyRepository::new(conn.clone())),
+            idempotency: Arc::new(SeaIdempotencyStore::new(conn.clone())),
         }
     }
 }

@@ -9,9 +9,13 @@ use givance_domain::shared::time::now;
 use givance_domain::{ApiKeyId, Cursor, PageRequest, StaffId, Timestamp, ValueError};
 use givance_infra::credentials::{IssueError, issue_api_key};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Tenant;
-use crate::error::ApiError;
+use crate::error::{
+    ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed,
+};
+use crate::openapi::Page;
 use crate::state::AppState;
 
 /// The longest lifetime a key can be given in days (about 10 years).
@@ -22,17 +26,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api-keys/{id}").get(get_api_key).delete(revoke_api_key));
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ApiKeyResponse {
     pub id: uuid::Uuid,
     pub staff_id: uuid::Uuid,
     pub name: String,
     /// The visible part of the token: `gv_<prefix>_...`.
     pub prefix: String,
+    /// What the key may do (`donors:read`, ...): the staff member's permissions, narrowed.
     pub permissions: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Recorded at most once a minute.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
 }
 
@@ -52,25 +62,30 @@ impl From<ApiKey> for ApiKeyResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedApiKeyResponse {
     #[serde(flatten)]
     pub key: ApiKeyResponse,
     /// The whole token, shown this once: only its hash is kept.
+    #[schema(example = "gv_ab12cd34ef56_…")]
     pub token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
+    #[schema(min_length = 1, max_length = 200, example = "CRM sync")]
     pub name: String,
     /// Whose key it is; the caller's own when left out.
     pub staff_id: Option<uuid::Uuid>,
     /// Narrows the staff member's permissions; empty or left out: all of theirs.
     #[serde(default)]
     pub permissions: Vec<String>,
-    /// When the key stops working; or give `expires_in_days`. Neither: it does not expire.
+    /// When the key stops working (in the future); or give `expires_in_days`. Neither: it does
+    /// not expire.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Timestamp>,
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -80,6 +95,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
+/// One page of keys (the schema is [`Page<ApiKeyResponse>`]).
 #[derive(Debug, Serialize)]
 pub struct ApiKeyList {
     pub data: Vec<ApiKeyResponse>,
@@ -93,6 +109,25 @@ fn issue_error(err: IssueError) -> ApiError {
     }
 }
 
+/// Creates an API key for the caller or another staff member (`staff:manage`). The token is in
+/// this response only.
+#[utoipa::path(
+    post,
+    path = "/api-keys",
+    operation_id = "createApiKey",
+    tag = "api-keys",
+    request_body = CreateApiKeyRequest,
+    responses(
+        (status = 201, description = "The key, with its token (shown once)", body = CreatedApiKeyResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn create_api_key(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -131,6 +166,25 @@ async fn create_api_key(
         .json(CreatedApiKeyResponse { key: key.into(), token: token.expose().to_owned() }))
 }
 
+/// The organization's API keys, revoked and expired ones included (`staff:manage`).
+#[utoipa::path(
+    get,
+    path = "/api-keys",
+    operation_id = "listApiKeys",
+    tag = "api-keys",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200,
+            description = "Page size, 50 by default; a larger value is capped at 200"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "One page of keys", body = Page<ApiKeyResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list_api_keys(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -145,6 +199,21 @@ async fn list_api_keys(
     }))
 }
 
+/// One API key of the organization (`staff:manage`).
+#[utoipa::path(
+    get,
+    path = "/api-keys/{id}",
+    operation_id = "getApiKey",
+    tag = "api-keys",
+    params(("id" = uuid::Uuid, Path, description = "The key's id; a malformed one is a 400")),
+    responses(
+        (status = 200, description = "The key", body = ApiKeyResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_api_key(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -156,6 +225,22 @@ async fn get_api_key(
     Ok(HttpResponse::Ok().json(ApiKeyResponse::from(key)))
 }
 
+/// Revokes an API key of the organization (`staff:manage`); it stops working at once. Revoking
+/// a revoked key keeps its first revocation time.
+#[utoipa::path(
+    delete,
+    path = "/api-keys/{id}",
+    operation_id = "revokeApiKey",
+    tag = "api-keys",
+    params(("id" = uuid::Uuid, Path, description = "The key's id; a malformed one is a 400")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn revoke_api_key(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -166,3 +251,10 @@ async fn revoke_api_key(
     tracing::info!(key = %key.id, prefix = %key.prefix, "API key revoked");
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_api_key, list_api_keys, get_api_key, revoke_api_key),
+    components(schemas(ApiKeyResponse, CreatedApiKeyResponse, CreateApiKeyRequest))
+)]
+pub struct Api;

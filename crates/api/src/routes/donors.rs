@@ -17,10 +17,15 @@ use givance_domain::{
     optional_text,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Tenant;
-use crate::error::ApiError;
+use crate::error::{
+    ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    ValidationFailed,
+};
 use crate::fields::{Faults, ListResponse, money_text};
+use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
 
@@ -39,23 +44,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 // ---------------------------------------------------------------------------------------------
 // Responses
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct YearTotalResponse {
     pub year: i32,
+    #[schema(value_type = String, example = "250.00")]
     pub total: String,
     pub count: u64,
 }
 
 /// A donor's giving in one currency; amounts are decimal strings with two places.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GivingResponse {
+    #[schema(example = "USD")]
     pub currency: String,
+    #[schema(value_type = String, example = "1250.00")]
     pub lifetime_total: String,
     pub gift_count: u64,
     pub first_gift_date: NaiveDate,
     pub last_gift_date: NaiveDate,
+    #[schema(value_type = String, example = "500.00")]
     pub largest_gift: String,
     pub by_year: Vec<YearTotalResponse>,
+}
+
+fn donor_type_schema() -> utoipa::openapi::schema::Object {
+    text_enum(DonorType::ALL.iter().map(|t| t.as_str()))
 }
 
 impl From<GivingSummary> for GivingResponse {
@@ -76,14 +89,17 @@ impl From<GivingSummary> for GivingResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DonorResponse {
     pub id: uuid::Uuid,
     pub external_id: Option<String>,
+    #[schema(schema_with = donor_type_schema)]
     pub donor_type: DonorType,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,
+    /// E.164.
+    #[schema(example = "+14155550123")]
     pub phone: Option<String>,
     pub spouse_first_name: Option<String>,
     pub spouse_last_name: Option<String>,
@@ -92,18 +108,27 @@ pub struct DonorResponse {
     pub address_city: Option<String>,
     pub address_state: Option<String>,
     pub address_zip: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "US")]
     pub address_country: Option<String>,
     pub journey_stage: Option<String>,
     pub ai_classification: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_contact_date: Option<Timestamp>,
     pub notes: Option<String>,
     pub tags: Vec<String>,
+    #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<serde_json::Value>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// Set while the donor is soft-deleted.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deleted_at: Option<Timestamp>,
     /// Per currency; present only for callers holding `donations:read`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
     pub giving: Option<Vec<GivingResponse>>,
 }
 
@@ -256,29 +281,57 @@ fn repo_not_found(err: RepoError) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Create
 
-#[derive(Debug, Deserialize)]
+/// Blank text counts as absent.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDonorRequest {
     /// `individual` (default) or `couple`.
+    #[schema(example = "individual")]
     pub donor_type: Option<String>,
+    #[schema(max_length = 200)]
     pub first_name: Option<String>,
+    #[schema(max_length = 200)]
     pub last_name: Option<String>,
+    #[schema(format = Email)]
     pub email: Option<String>,
+    /// E.164, or a national number of `address_country` (else the US).
+    #[schema(example = "+14155550123")]
     pub phone: Option<String>,
+    /// Only for a couple.
+    #[schema(max_length = 200)]
     pub spouse_first_name: Option<String>,
+    /// Only for a couple.
+    #[schema(max_length = 200)]
     pub spouse_last_name: Option<String>,
+    /// Only for a couple.
+    #[schema(format = Email)]
     pub spouse_email: Option<String>,
+    #[schema(max_length = 500)]
     pub address_street: Option<String>,
+    #[schema(max_length = 200)]
     pub address_city: Option<String>,
+    #[schema(max_length = 200)]
     pub address_state: Option<String>,
+    #[schema(max_length = 20)]
     pub address_zip: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "US")]
     pub address_country: Option<String>,
+    /// Your system's id for the donor; unique in the organization (409 `external_id_taken`).
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
+    /// A stage of the organization's journey graph, when it has one.
+    #[schema(max_length = 200)]
     pub journey_stage: Option<String>,
+    #[schema(max_length = 10_000)]
     pub notes: Option<String>,
+    /// Each 1 to 100 characters; duplicates are dropped.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub tags: Vec<String>,
+    /// Any JSON object, at most 64 KiB.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub custom_fields: serde_json::Value,
 }
 
@@ -348,6 +401,24 @@ impl CreateDonorRequest {
     }
 }
 
+/// Creates a donor (`donors:write`).
+#[utoipa::path(
+    post,
+    path = "/donors",
+    operation_id = "createDonor",
+    tag = "donors",
+    request_body = CreateDonorRequest,
+    responses(
+        (status = 201, description = "The donor", body = DonorResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn create_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -490,6 +561,33 @@ impl ListDonorsQuery {
     }
 }
 
+/// The organization's donors that are not deleted, filtered and sorted (`donors:read`).
+#[utoipa::path(
+    get,
+    path = "/donors",
+    operation_id = "listDonors",
+    tag = "donors",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "Page size, 50 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of this list, in the same order"),
+        ("q" = Option<String>, Query, min_length = 1, max_length = 100,
+            description = "Case-insensitive prefix of the first name, last name or email"),
+        ("journey_stage" = Option<String>, Query, max_length = 200),
+        ("tag" = Option<String>, Query, max_length = 100, description = "Donors carrying this tag"),
+        ("donor_type" = Option<String>, Query, description = "`individual` or `couple`"),
+        ("created_from" = Option<String>, Query, format = DateTime, description = "RFC 3339; inclusive"),
+        ("created_to" = Option<String>, Query, format = DateTime, description = "RFC 3339; not before `created_from`"),
+        ("has_email" = Option<bool>, Query),
+        ("sort" = Option<String>, Query, description = "`newest` (default) or `oldest` first, by creation"),
+    ),
+    responses(
+        (status = 200, description = "One page of donors", body = Page<DonorResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list_donors(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -504,6 +602,24 @@ async fn list_donors(
     }))
 }
 
+/// The organization's soft-deleted donors, most recently deleted first (`donors:read`).
+#[utoipa::path(
+    get,
+    path = "/donors/deleted",
+    operation_id = "listDeletedDonors",
+    tag = "donors",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "Page size, 50 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of this list, in the same order"),
+    ),
+    responses(
+        (status = 200, description = "One page of deleted donors", body = Page<DonorResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list_deleted_donors(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -523,6 +639,20 @@ async fn list_deleted_donors(
 // ---------------------------------------------------------------------------------------------
 // Read
 
+/// One donor (`donors:read`), with `giving` per currency for callers holding `donations:read`.
+#[utoipa::path(
+    get,
+    path = "/donors/{id}",
+    operation_id = "getDonor",
+    tag = "donors",
+    params(("id" = String, Path, format = Uuid, description = "The donor's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 200, description = "The donor", body = DonorResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -542,45 +672,67 @@ async fn get_donor(
 // ---------------------------------------------------------------------------------------------
 // Update
 
-/// Every field optional; `null` clears the nullable ones.
-#[derive(Debug, Deserialize)]
+/// Every field optional; a field left out is unchanged, `null` (or blank text) clears it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDonorRequest {
+    /// `individual` or `couple`; cannot be null. Making a couple an individual needs its spouse fields cleared.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, example = "couple")]
     pub donor_type: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Email)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, example = "+14155550123")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub spouse_first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub spouse_last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Email)]
     pub spouse_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub address_street: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub address_city: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub address_state: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20)]
     pub address_zip: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, example = "US")]
     pub address_country: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub external_id: Option<Option<String>>,
+    /// Moves follow the organization's journey graph (an admin may pass `?force=true`).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub journey_stage: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 10_000)]
     pub notes: Option<Option<String>>,
+    /// Replaces the tags; null clears them.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 100)]
     pub tags: Option<Option<Vec<String>>>,
+    /// Any JSON object, at most 64 KiB; null clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Option<serde_json::Value>>,
 }
 
@@ -741,6 +893,30 @@ fn check_transition(
     }
 }
 
+/// Changes a donor (`donors:write`); fields left out are unchanged, `null` clears.
+#[utoipa::path(
+    patch,
+    path = "/donors/{id}",
+    operation_id = "updateDonor",
+    tag = "donors",
+    params(
+        ("id" = String, Path, format = Uuid, description = "The donor's id (a UUID); a malformed or unknown one is a 404"),
+        ("force" = Option<bool>, Query,
+            description = "Move the journey stage outside the graph's transitions; needs `staff:manage` too"),
+    ),
+    request_body = UpdateDonorRequest,
+    responses(
+        (status = 200, description = "The donor as changed", body = DonorResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn update_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -771,6 +947,20 @@ async fn update_donor(
 // ---------------------------------------------------------------------------------------------
 // Delete, restore, erase
 
+/// Soft-deletes a donor (`donors:write`): hidden from lists and reads until restored.
+#[utoipa::path(
+    delete,
+    path = "/donors/{id}",
+    operation_id = "deleteDonor",
+    tag = "donors",
+    params(("id" = String, Path, format = Uuid, description = "The donor's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 204, description = "Soft-deleted"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn delete_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -783,6 +973,20 @@ async fn delete_donor(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Restores a soft-deleted donor (`donors:write`).
+#[utoipa::path(
+    post,
+    path = "/donors/{id}/restore",
+    operation_id = "restoreDonor",
+    tag = "donors",
+    params(("id" = String, Path, format = Uuid, description = "The donor's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 200, description = "The restored donor", body = DonorResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn restore_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -795,6 +999,21 @@ async fn restore_donor(
     Ok(HttpResponse::Ok().json(DonorResponse::from(donor)))
 }
 
+/// Erases a donor for good, deleted or not, with every row about them (`donors:write` and
+/// `staff:manage`).
+#[utoipa::path(
+    delete,
+    path = "/donors/{id}/erase",
+    operation_id = "eraseDonor",
+    tag = "donors",
+    params(("id" = String, Path, format = Uuid, description = "The donor's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn erase_donor(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -807,3 +1026,19 @@ async fn erase_donor(
     tracing::info!(donor = %id, "donor erased");
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        create_donor,
+        list_donors,
+        list_deleted_donors,
+        get_donor,
+        update_donor,
+        delete_donor,
+        restore_donor,
+        erase_donor
+    ),
+    components(schemas(DonorResponse, GivingResponse, YearTotalResponse, CreateDonorRequest, UpdateDonorRequest))
+)]
+pub struct Api;

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use givance_infra::db;
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -19,10 +21,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/readyz").get(readyz).route(web::head().to(readyz)));
 }
 
+/// The body of a healthy probe.
+#[derive(Serialize, ToSchema)]
+pub struct HealthResponse {
+    #[schema(example = "ok")]
+    pub status: String,
+    /// `/readyz` only.
+    #[schema(example = "ok", required = false)]
+    pub database: Option<String>,
+}
+
+/// The process is up; no I/O, so it answers even when the database does not.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "getHealthz",
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "The process is up", body = HealthResponse,
+        example = json!({"status": "ok"})))
+)]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().insert_header(("cache-control", "no-store")).json(json!({ "status": "ok" }))
 }
 
+/// The database answers (within 2 s), so the instance may take traffic.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "getReadyz",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Ready: the database answers", body = HealthResponse,
+            example = json!({"status": "ok", "database": "ok"})),
+        (status = 503, response = crate::error::ServiceUnavailable),
+    )
+)]
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match tokio::time::timeout(READINESS_TIMEOUT, db::is_ready(&state.db)).await {
         Ok(true) => Ok(HttpResponse::Ok()
@@ -34,3 +69,7 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         }
     }
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz), components(schemas(HealthResponse)))]
+pub struct Api;

@@ -5,22 +5,30 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 
 pub mod api_keys;
+pub mod donations;
 pub mod donors;
+pub mod exports;
 pub mod health;
+pub mod imports;
 pub mod organization;
 pub mod projects;
+pub mod staff;
 
 /// The base path of the versioned API.
 pub const API_BASE: &str = "/api/v1";
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::configure).service(
+    cfg.configure(health::configure).configure(crate::openapi::configure).service(
         web::scope(API_BASE)
             .configure(organization::configure)
             .configure(api_keys::configure)
             .configure(donors::configure)
-            .configure(projects::configure),
+            .configure(projects::configure)
+            .configure(imports::configure)
+            .configure(exports::configure)
+            .configure(donations::configure)
+            .configure(staff::configure),
     );
 }
 

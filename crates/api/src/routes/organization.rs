@@ -5,9 +5,12 @@ use givance_domain::access::{ORGANIZATION_READ, ORGANIZATION_WRITE};
 use givance_domain::organization::{JourneyGraph, Organization, OrganizationPatch, Slug};
 use givance_domain::{RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Tenant;
-use crate::error::ApiError;
+use crate::error::{
+    ApiError, BadRequest, Conflict, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed,
+};
 use crate::patch::double_option;
 use crate::state::AppState;
 
@@ -15,17 +18,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/organization").get(get_organization).patch(update_organization));
 }
 
-#[derive(Debug, Serialize)]
+/// The longest name.
+const NAME_MAX: usize = 200;
+/// The longest `ai_instructions`.
+const AI_INSTRUCTIONS_MAX: usize = 20_000;
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationResponse {
     pub id: uuid::Uuid,
+    /// The organization's id at the identity provider (`org_id` of its JWTs).
     pub clerk_id: String,
     pub name: String,
+    #[schema(example = "hope-for-all")]
     pub slug: String,
     pub website_url: Option<String>,
+    /// Guidance for AI-written emails and research.
     pub ai_instructions: Option<String>,
+    /// The donor journey: stages and the moves allowed between them.
+    #[schema(value_type = Option<Object>)]
     pub donor_journey_graph: Option<serde_json::Value>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub website_last_crawled: Option<Timestamp>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
 }
 
@@ -46,19 +62,30 @@ impl From<Organization> for OrganizationResponse {
     }
 }
 
-/// Every field optional; `null` clears the nullable ones.
-#[derive(Debug, Deserialize)]
+/// Every field optional; a field left out is unchanged, `null` clears the nullable ones.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganizationRequest {
+    /// Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
+    /// Lower-case letters, digits and single hyphens, not at either end; unique across
+    /// organizations (409 `slug_taken`). Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 2, max_length = 63, example = "hope-for-all")]
     pub slug: Option<Option<String>>,
+    /// An http(s) URL; null or blank clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, example = "https://hope.example.org")]
     pub website_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 20_000)]
     pub ai_instructions: Option<Option<String>>,
+    /// `{"stages": [{"id", "name", "description", "transitions": [{"to", ...}]}]}`, at most 50
+    /// stages of 20 transitions and 64 KiB; null clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub donor_journey_graph: Option<Option<serde_json::Value>>,
 }
 
@@ -71,7 +98,7 @@ impl UpdateOrganizationRequest {
         match self.name {
             None => {}
             Some(None) => errors.push(cannot_clear("name")),
-            Some(Some(name)) => match required_text("name", &name, 200) {
+            Some(Some(name)) => match required_text("name", &name, NAME_MAX) {
                 Ok(name) => patch.name = Some(name),
                 Err(e) => errors.push(e),
             },
@@ -91,7 +118,7 @@ impl UpdateOrganizationRequest {
             }
         }
         if let Some(text) = self.ai_instructions {
-            match optional_text("ai_instructions", text.as_deref(), 20_000) {
+            match optional_text("ai_instructions", text.as_deref(), AI_INSTRUCTIONS_MAX) {
                 Ok(text) => patch.ai_instructions = Some(text),
                 Err(e) => errors.push(e),
             }
@@ -109,12 +136,42 @@ impl UpdateOrganizationRequest {
     }
 }
 
+/// The caller's organization (`organization:read`).
+#[utoipa::path(
+    get,
+    path = "/organization",
+    operation_id = "getOrganization",
+    tag = "organization",
+    responses(
+        (status = 200, description = "The caller's organization", body = OrganizationResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn get_organization(tenant: Tenant, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(ORGANIZATION_READ)?;
     let organization = state.repos.organizations.get(scope).await?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(organization)))
 }
 
+/// Changes the caller's organization (`organization:write`); fields left out are unchanged.
+#[utoipa::path(
+    patch,
+    path = "/organization",
+    operation_id = "updateOrganization",
+    tag = "organization",
+    request_body = UpdateOrganizationRequest,
+    responses(
+        (status = 200, description = "The organization as changed", body = OrganizationResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn update_organization(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -132,3 +189,10 @@ async fn update_organization(
     })?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(organization)))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(get_organization, update_organization),
+    components(schemas(OrganizationResponse, UpdateOrganizationRequest))
+)]
+pub struct Api;

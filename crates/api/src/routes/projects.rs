@@ -11,10 +11,15 @@ use givance_domain::project::{NewProject, Project, ProjectPatch, ProjectStatus, 
 use givance_domain::{Cursor, PageRequest, ProjectId, RepoError, Timestamp, ValueError, optional_text, required_text};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Tenant;
-use crate::error::ApiError;
+use crate::error::{
+    ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    ValidationFailed,
+};
 use crate::fields::{Faults, ListResponse, money_text};
+use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
 
@@ -36,14 +41,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 // Responses
 
 /// Donations to the project in one currency.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProgressResponse {
+    #[schema(example = "USD")]
     pub currency: String,
+    #[schema(value_type = String, example = "1250.00")]
     pub raised: String,
     pub gift_count: u64,
     /// `raised` as a percentage of `target_amount`, two places; absent without a target.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, example = "25.00", required = false)]
     pub percent_of_target: Option<String>,
+}
+
+fn status_schema() -> utoipa::openapi::schema::Object {
+    text_enum(ProjectStatus::ALL.iter().map(|s| s.as_str()))
 }
 
 impl ProgressResponse {
@@ -64,20 +76,27 @@ impl ProgressResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectResponse {
     pub id: uuid::Uuid,
     pub name: String,
     pub description: Option<String>,
+    /// A decimal string with two places.
+    #[schema(value_type = Option<String>, example = "5000.00")]
     pub target_amount: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
+    #[schema(schema_with = status_schema)]
     pub status: ProjectStatus,
+    #[schema(value_type = Option<Object>)]
     pub settings: Option<serde_json::Value>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     /// Per currency; present only on a read, for callers holding `donations:read`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
     pub progress: Option<Vec<ProgressResponse>>,
 }
 
@@ -175,21 +194,29 @@ fn repo_error(err: RepoError) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Create
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProjectRequest {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 10_000)]
     pub description: Option<String>,
     /// A decimal string, greater than zero, at most two places.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "5000.00")]
     pub target_amount: serde_json::Value,
     /// `YYYY-MM-DD`.
+    #[schema(value_type = Option<String>, format = Date)]
     pub start_date: Option<String>,
     /// `YYYY-MM-DD`, not before `start_date`.
+    #[schema(value_type = Option<String>, format = Date)]
     pub end_date: Option<String>,
     /// `draft` (default), `active`, `completed` or `cancelled`.
+    #[schema(example = "draft")]
     pub status: Option<String>,
+    /// Any JSON object, at most 64 KiB.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub settings: serde_json::Value,
 }
 
@@ -234,6 +261,23 @@ impl CreateProjectRequest {
     }
 }
 
+/// Creates a project (`projects:write`).
+#[utoipa::path(
+    post,
+    path = "/projects",
+    operation_id = "createProject",
+    tag = "projects",
+    request_body = CreateProjectRequest,
+    responses(
+        (status = 201, description = "The project", body = ProjectResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn create_project(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -284,6 +328,24 @@ impl ListProjectsQuery {
     }
 }
 
+/// The organization's projects, newest first (`projects:read`).
+#[utoipa::path(
+    get,
+    path = "/projects",
+    operation_id = "listProjects",
+    tag = "projects",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "Page size, 50 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page of this list"),
+    ),
+    responses(
+        (status = 200, description = "One page of projects", body = Page<ProjectResponse>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn list_projects(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -301,6 +363,20 @@ async fn list_projects(
 // ---------------------------------------------------------------------------------------------
 // Read
 
+/// One project (`projects:read`); with `progress` per currency for callers holding `donations:read`.
+#[utoipa::path(
+    get,
+    path = "/projects/{id}",
+    operation_id = "getProject",
+    tag = "projects",
+    params(("id" = String, Path, format = Uuid, description = "The project's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 200, description = "The project", body = ProjectResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_project(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -322,23 +398,34 @@ async fn get_project(
 // ---------------------------------------------------------------------------------------------
 // Update
 
-/// Every field optional; `null` clears the nullable ones.
-#[derive(Debug, Deserialize)]
+/// Every field optional; a field left out is unchanged, `null` clears the nullable ones.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProjectRequest {
+    /// Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 10_000)]
     pub description: Option<Option<String>>,
+    /// A decimal string, greater than zero, at most two places; null clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, example = "5000.00")]
     pub target_amount: Option<Option<serde_json::Value>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub start_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub end_date: Option<Option<String>>,
+    /// Moves only draft -> active -> completed | cancelled, and draft -> cancelled. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, example = "active")]
     pub status: Option<Option<String>>,
+    /// Any JSON object, at most 64 KiB; null clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub settings: Option<Option<serde_json::Value>>,
 }
 
@@ -375,6 +462,25 @@ impl UpdateProjectRequest {
     }
 }
 
+/// Changes a project (`projects:write`); fields left out are unchanged, `null` clears.
+#[utoipa::path(
+    patch,
+    path = "/projects/{id}",
+    operation_id = "updateProject",
+    tag = "projects",
+    params(("id" = String, Path, format = Uuid, description = "The project's id (a UUID); a malformed or unknown one is a 404")),
+    request_body = UpdateProjectRequest,
+    responses(
+        (status = 200, description = "The project as changed", body = ProjectResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = ValidationFailed),
+    )
+)]
 async fn update_project(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -394,6 +500,22 @@ async fn update_project(
 // ---------------------------------------------------------------------------------------------
 // Delete
 
+/// Deletes a project (`projects:write`); refused (409 `project_has_donations`) while donations
+/// point at it.
+#[utoipa::path(
+    delete,
+    path = "/projects/{id}",
+    operation_id = "deleteProject",
+    tag = "projects",
+    params(("id" = String, Path, format = Uuid, description = "The project's id (a UUID); a malformed or unknown one is a 404")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn delete_project(
     tenant: Tenant,
     state: web::Data<AppState>,
@@ -405,3 +527,10 @@ async fn delete_project(
     tracing::info!(project = %id, "project deleted");
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_project, list_projects, get_project, update_project, delete_project),
+    components(schemas(ProjectResponse, ProgressResponse, CreateProjectRequest, UpdateProjectRequest))
+)]
+pub struct Api;

@@ -7,8 +7,13 @@ mod tenants;
 
 mod api_keys;
 mod auth;
+mod donations;
 mod donors;
 mod errors;
 mod health;
+mod idempotency;
+mod imports;
+mod openapi;
 mod organization;
 mod projects;
+mod staff;

@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
 pub mod apikey;
+pub mod demo;
+pub mod export;
+pub mod import;
 pub mod migrate;
 pub mod org;
 pub mod serve;

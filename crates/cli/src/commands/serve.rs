@@ -26,12 +26,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr().context("cannot read the listening address")?;
 
     tracing::debug!(database = %url, "connecting");
-    let conn = db::connect(url.expose(), &PoolSettings::default()).await?;
+    let pool = PoolSettings { max_connections: args.db_max_connections, ..PoolSettings::default() };
+    let conn = db::connect(url.expose(), &pool).await?;
     let pending =
         db::migration_status(&conn).await.map_err(migration_failed(url))?.iter().filter(|m| !m.applied).count();
     db::migrate_up(&conn).await.map_err(migration_failed(url))?;
     if pending > 0 {
         tracing::info!(database = %url, applied = pending, "applied {pending} pending migration(s)");
+    }
+
+    if args.demo {
+        crate::commands::demo::seed_for_serve(&conn, local).await?;
     }
 
     let mut state = AppState::new(conn.clone());

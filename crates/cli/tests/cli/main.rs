@@ -5,6 +5,8 @@
 mod support;
 
 mod credentials;
+mod demo;
 mod failures;
+mod import;
 mod migrate;
 mod serve;

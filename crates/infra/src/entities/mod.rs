@@ -5,6 +5,7 @@
 pub(crate) mod api_key;
 pub(crate) mod donation;
 pub(crate) mod donor;
+pub(crate) mod idempotency_key;
 pub(crate) mod organization;
 pub(crate) mod project;
 pub(crate) mod staff;

@@ -5,18 +5,21 @@ use givance_domain::donation::{
     PaymentMethod, Recurrence, RecurringFrequency, YearTotal,
 };
 use givance_domain::shared::time::now;
-use givance_domain::{Currency, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError};
+use givance_domain::{
+    Currency, Cursor, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, ValueError,
+};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseConnection, Iterable, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::convert::{parse_optional, required_timestamp};
 use crate::entities::donation::{self, Column, Entity};
+use crate::entities::donor;
 use crate::error::{delete_err, require_row, write_err};
 use crate::money::{cents_to_decimal, stored_amount, sum_cents};
-use crate::page::fetch_page;
 use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_delete};
 
 pub struct SeaDonationRepository {
@@ -43,7 +46,26 @@ fn filtered(scope: &OrgScope, filter: &DonationFilter) -> Select<Entity> {
     if let Some(to) = filter.to {
         select = select.filter(Column::Date.lte(to));
     }
+    if let Some(currency) = filter.currency {
+        select = select.filter(Column::Currency.eq(currency.code()));
+    }
+    if let Some(method) = filter.payment_method {
+        select = select.filter(Column::PaymentMethod.eq(method.as_str()));
+    }
+    if let Some(recurring) = filter.is_recurring {
+        // A NULL is the spec's default, FALSE.
+        select = select.filter(if recurring {
+            Condition::all().add(Column::IsRecurring.eq(true))
+        } else {
+            Condition::any().add(Column::IsRecurring.eq(false)).add(Column::IsRecurring.is_null())
+        });
+    }
     select
+}
+
+/// A list position: the gift date (as 00:00 UTC, in the cursor's timestamp) and the id.
+fn cursor_of(m: &donation::Model) -> Cursor {
+    Cursor { created_at: m.date.and_time(chrono::NaiveTime::MIN).and_utc(), id: m.id }
 }
 
 /// The calendar year of a donation's date, as an integer.
@@ -122,8 +144,30 @@ impl DonationRepository for SeaDonationRepository {
             created_at: Set(Some(at)),
             ..to_row(&donation)
         };
-        // The composite foreign keys refuse a donor or project of another organization.
-        Entity::insert(row).exec_without_returning(&self.conn).await.map_err(write_err)?;
+        // One statement, `INSERT ... SELECT <values> FROM donors WHERE <the donor is live and
+        // ours>`: a missing, foreign or soft-deleted donor inserts nothing, and the composite
+        // foreign keys refuse a project of another organization. No read before the write.
+        let (columns, values): (Vec<Column>, Vec<Expr>) = Column::iter()
+            .filter_map(|column| match row.get(column) {
+                ActiveValue::Set(value) | ActiveValue::Unchanged(value) => Some((column, Expr::val(value))),
+                ActiveValue::NotSet => None,
+            })
+            .unzip();
+        let live_donor = Query::select()
+            .exprs(values)
+            .from(donor::Entity)
+            .and_where(donor::Column::OrganizationId.eq(scope.org().into_uuid()))
+            .and_where(donor::Column::Id.eq(donation.donor_id.into_uuid()))
+            .and_where(donor::Column::DeletedAt.is_null())
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(Entity)
+            .columns(columns)
+            .select_from(live_donor)
+            .map_err(|err| RepoError::Unavailable(Box::new(err)))?
+            .to_owned();
+        let result = self.conn.execute(&insert).await.map_err(write_err)?;
+        require_row(result.rows_affected())?;
         Ok(donation)
     }
 
@@ -142,18 +186,32 @@ impl DonationRepository for SeaDonationRepository {
         filter: DonationFilter,
         request: PageRequest,
     ) -> Result<Page<Donation>, RepoError> {
-        fetch_page(&self.conn, filtered(scope, &filter), Column::CreatedAt, Column::Id, request, |m| {
-            (m.created_at, m.id)
-        })
-        .await?
-        .try_map(to_domain)
+        let mut select =
+            filtered(scope, &filter).order_by_desc(Column::Date).order_by_desc(Column::Id).limit(request.limit() + 1);
+        if let Some(after) = request.after() {
+            let date = after.created_at.date_naive();
+            select = select.filter(
+                Condition::any()
+                    .add(Column::Date.lt(date))
+                    .add(Condition::all().add(Column::Date.eq(date)).add(Column::Id.lt(after.id))),
+            );
+        }
+        let rows = select.all(&self.conn).await.map_err(write_err)?;
+        Page::from_rows(rows, request, cursor_of).try_map(to_domain)
     }
 
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError> {
         let mut donation = self.get(scope, id).await?.ok_or(RepoError::NotFound)?;
         donation.apply(patch).map_err(RepoError::Invalid)?;
         donation.updated_at = now();
-        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&donation)).await?;
+        // The donation was just read, so a refused write can only be the foreign-key check on
+        // the new project (the donor never changes).
+        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&donation)).await.map_err(|err| match err {
+            RepoError::NotFound if donation.project_id.is_some() => {
+                RepoError::Invalid(ValueError::new("project_id", "no project with this id in the organization"))
+            }
+            err => err,
+        })?;
         Ok(donation)
     }
 

@@ -4,6 +4,7 @@
 mod api_key;
 mod donation;
 mod donor;
+mod idempotency;
 mod organization;
 mod project;
 mod staff;
@@ -12,6 +13,7 @@ mod user;
 pub use api_key::SeaApiKeyRepository;
 pub use donation::SeaDonationRepository;
 pub use donor::SeaDonorRepository;
+pub use idempotency::{SeaIdempotencyStore, request_fingerprint};
 pub use organization::SeaOrganizationRepository;
 pub use project::SeaProjectRepository;
 pub use staff::SeaStaffRepository;

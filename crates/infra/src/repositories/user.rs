@@ -2,7 +2,10 @@ use async_trait::async_trait;
 use givance_domain::shared::time::now;
 use givance_domain::user::{NewUser, User, UserPatch, UserRepository};
 use givance_domain::{EmailAddress, RepoError, UserId};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use crate::convert::required_timestamp;
 use crate::entities::user::{self, Column, Entity};
@@ -22,7 +25,7 @@ impl SeaUserRepository {
     }
 }
 
-fn to_domain(m: user::Model) -> Result<User, RepoError> {
+pub(super) fn to_domain(m: user::Model) -> Result<User, RepoError> {
     Ok(User {
         id: UserId::from_uuid(m.id),
         clerk_id: m.clerk_id,
@@ -49,24 +52,62 @@ fn to_row(u: &User) -> user::ActiveModel {
     }
 }
 
+/// Inserts a new user on `conn` (a connection or the transaction of an invitation).
+pub(super) async fn insert<C: ConnectionTrait>(conn: &C, new: NewUser) -> Result<User, RepoError> {
+    let at = now();
+    let user = User {
+        id: UserId::new(),
+        clerk_id: new.clerk_id,
+        email: new.email,
+        first_name: new.first_name,
+        last_name: new.last_name,
+        email_signature: None,
+        personal_memory: None,
+        created_at: at,
+        updated_at: at,
+    };
+    let row = user::ActiveModel { id: Set(user.id.into_uuid()), created_at: Set(Some(at)), ..to_row(&user) };
+    Entity::insert(row).exec_without_returning(conn).await.map_err(write_err)?;
+    Ok(user)
+}
+
+/// The oldest user with `email`, compared case-insensitively: addresses are stored lower-cased,
+/// but rows written before that rule (or by other tools) may not be.
+pub(super) async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &EmailAddress,
+) -> Result<Option<User>, RepoError> {
+    Entity::find()
+        .filter(ExprTrait::eq(Func::lower(Expr::col(Column::Email)), email.as_str()))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .one(conn)
+        .await
+        .map_err(write_err)?
+        .map(to_domain)
+        .transpose()
+}
+
+/// Applies `patch` to the user `id` on `conn`; `NotFound` when there is none.
+pub(super) async fn update<C: ConnectionTrait>(conn: &C, id: UserId, patch: UserPatch) -> Result<User, RepoError> {
+    let row = Entity::find_by_id(id.into_uuid()).one(conn).await.map_err(write_err)?.ok_or(RepoError::NotFound)?;
+    let mut user = to_domain(row)?;
+    user.apply(patch).map_err(RepoError::Invalid)?;
+    user.updated_at = now();
+    let result = Entity::update_many()
+        .filter(Column::Id.eq(id.into_uuid()))
+        .set(to_row(&user))
+        .exec(conn)
+        .await
+        .map_err(write_err)?;
+    require_row(result.rows_affected)?;
+    Ok(user)
+}
+
 #[async_trait]
 impl UserRepository for SeaUserRepository {
     async fn create(&self, new: NewUser) -> Result<User, RepoError> {
-        let at = now();
-        let user = User {
-            id: UserId::new(),
-            clerk_id: new.clerk_id,
-            email: new.email,
-            first_name: new.first_name,
-            last_name: new.last_name,
-            email_signature: None,
-            personal_memory: None,
-            created_at: at,
-            updated_at: at,
-        };
-        let row = user::ActiveModel { id: Set(user.id.into_uuid()), created_at: Set(Some(at)), ..to_row(&user) };
-        Entity::insert(row).exec_without_returning(&self.conn).await.map_err(write_err)?;
-        Ok(user)
+        insert(&self.conn, new).await
     }
 
     async fn get(&self, id: UserId) -> Result<Option<User>, RepoError> {
@@ -78,20 +119,10 @@ impl UserRepository for SeaUserRepository {
     }
 
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepoError> {
-        self.find_one(Column::Email, email.as_str().into()).await
+        find_by_email(&self.conn, email).await
     }
 
     async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError> {
-        let mut user = self.get(id).await?.ok_or(RepoError::NotFound)?;
-        user.apply(patch).map_err(RepoError::Invalid)?;
-        user.updated_at = now();
-        let result = Entity::update_many()
-            .filter(Column::Id.eq(id.into_uuid()))
-            .set(to_row(&user))
-            .exec(&self.conn)
-            .await
-            .map_err(write_err)?;
-        require_row(result.rows_affected)?;
-        Ok(user)
+        update(&self.conn, id, patch).await
     }
 }

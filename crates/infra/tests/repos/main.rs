@@ -9,4 +9,5 @@ mod fixtures;
 mod organizations;
 mod projects;
 mod staff;
+mod staff_directory;
 mod users;
