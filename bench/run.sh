@@ -190,13 +190,18 @@ if ! "$BIN" import --help >/dev/null 2>&1; then
   echo "import: skipped: 'givance import --help' fails, so this build has no import command yet"
 else
   "$BIN" demo csv --rows "$CSV_ROWS" --seed "$SEED" >"$WORK/donors.csv"
-  import_slug="import-bench-$(tr 'A-Z' 'a-z' <<<"$STAMP")"
+  # A scratch database of its own: an organization added to the HTTP data set would make the
+  # next run see another data set and regenerate it.
+  IMPORT_DB="${DATABASE}_import"
+  IMPORT_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$IMPORT_DB"
+  psql "$ADMIN_URL" -XAtq -c "DROP DATABASE IF EXISTS \"$IMPORT_DB\" WITH (FORCE)" -c "CREATE DATABASE \"$IMPORT_DB\"" >/dev/null
+  import_slug="import-bench"
   GIVANCE_LOG=warn "$BIN" org create --name "Import bench $STAMP" --slug "$import_slug" \
-    --admin-email "import-bench@example.org" --database-url "$DB_URL" >/dev/null
+    --admin-email "import-bench@example.org" --database-url "$IMPORT_URL" >/dev/null
   started=$(date +%s.%N)
   timing=(); [ -x /usr/bin/time ] && timing=(/usr/bin/time -v -o "$WORK/import.time")
   status=0
-  GIVANCE_DATABASE_URL="$DB_URL" GIVANCE_LOG=warn "${timing[@]}" "$BIN" import donors "$WORK/donors.csv" \
+  GIVANCE_DATABASE_URL="$IMPORT_URL" GIVANCE_LOG=warn "${timing[@]}" "$BIN" import donors "$WORK/donors.csv" \
     --org "$import_slug" >"$WORK/import.out" 2>"$WORK/import.err" || status=$?
   # Exit code 3 would mean some rows were rejected: the run itself completed.
   if [ "$status" = 0 ] || [ "$status" = 3 ]; then
@@ -207,6 +212,7 @@ else
   else
     echo "import: failed (exit $status): $(tail -n 3 "$WORK/import.err" | tr '\n' ' ')"
   fi
+  psql "$ADMIN_URL" -XAtq -c "DROP DATABASE IF EXISTS \"$IMPORT_DB\" WITH (FORCE)" >/dev/null
 fi
 echo
 echo "results: $REPORT"

@@ -8,7 +8,8 @@
 //!   staff member's, narrowed to the key's own list when it has one.
 //! - JWT: verified by the configured [`JwtVerifier`](crate::jwt::JwtVerifier); `sub` must be a
 //!   user (users.clerk_id) who is active staff of the organization `org_id` names
-//!   (organizations.clerk_id). Permissions: the staff member's.
+//!   (organizations.clerk_id). Permissions: the staff member's. An invited user's first sign-in
+//!   binds the invitation to `sub` (see [`claim_invitation`]).
 //!
 //! Every refusal is a 401 problem with `WWW-Authenticate: Bearer`; the reason is logged.
 
@@ -21,11 +22,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 use givance_domain::access::effective_permissions;
 use givance_domain::api_key::{KeyRefusal, TokenParts};
 use givance_domain::shared::time::now;
-use givance_domain::{OrgScope, StaffId};
+use givance_domain::user::User;
+use givance_domain::{EmailAddress, OrgScope, OrganizationId, RepoError, StaffId};
 use givance_infra::credentials::verify_secret;
 
 use crate::error::ApiError;
-use crate::jwt::JwtError;
+use crate::jwt::{Claims, JwtError};
 use crate::state::AppState;
 
 /// Which kind of credential authenticated the request.
@@ -122,10 +124,13 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Tenant, ApiEr
         JwtError::Expired => ApiError::unauthorized("expired_credential", err.to_string()),
         err => invalid(&err.to_string()),
     })?;
-    let org_id = claims.org_id.ok_or_else(|| invalid("the token names no organization ('org_id')"))?;
+    let org_id = claims.org_id.as_deref().ok_or_else(|| invalid("the token names no organization ('org_id')"))?;
     let not_member = || invalid("the token's user is not active staff of the token's organization");
-    let organization = state.repos.organizations.find_by_clerk_id(&org_id).await?.ok_or_else(not_member)?;
-    let user = state.repos.users.find_by_clerk_id(&claims.sub).await?.ok_or_else(not_member)?;
+    let organization = state.repos.organizations.find_by_clerk_id(org_id).await?.ok_or_else(not_member)?;
+    let user = match state.repos.users.find_by_clerk_id(&claims.sub).await? {
+        Some(user) => user,
+        None => claim_invitation(state, organization.id, &claims).await?.ok_or_else(not_member)?,
+    };
     let staff = state.repos.staff.find_membership(organization.id, user.id).await?.ok_or_else(not_member)?;
     if !staff.is_active {
         return Err(not_member());
@@ -133,6 +138,42 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Tenant, ApiEr
     let permissions = effective_permissions(staff.role, &staff.permissions, &[]);
     let scope = OrgScope::from_membership(organization.id, user.id, staff.id, permissions);
     Ok(Tenant { scope, staff: staff.id, credential: Credential::Jwt })
+}
+
+/// The first sign-in of a user invited by email (docs/decisions/0016-staff-management.md): the
+/// token's `sub` is unknown, but its `email` (not marked unverified) is the address of an
+/// invited user (`clerk_id` still the `invited:` placeholder) who is active staff of the token's
+/// organization. That user's placeholder becomes `sub`, once: the UPDATE only matches a
+/// placeholder, so of two tokens with different `sub`s for one invitation only the first binds;
+/// the other is refused like any unknown user. `None` when nothing matches.
+async fn claim_invitation(
+    state: &AppState,
+    organization: OrganizationId,
+    claims: &Claims,
+) -> Result<Option<User>, ApiError> {
+    let Some(email) = claims.email.as_deref().filter(|_| claims.email_verified != Some(false)) else {
+        return Ok(None);
+    };
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Ok(None);
+    };
+    for mut user in state.repos.users.find_invited_by_email(&email).await? {
+        let membership = state.repos.staff.find_membership(organization, user.id).await?;
+        if !membership.is_some_and(|staff| staff.is_active) {
+            continue;
+        }
+        return match state.repos.users.claim_invitation(user.id, &claims.sub).await {
+            Ok(true) => {
+                tracing::info!(user = %user.id, "invited user signed in for the first time");
+                user.clerk_id = claims.sub.clone();
+                Ok(Some(user))
+            }
+            // Claimed by another sign-in meanwhile, or `sub` bound to another user meanwhile.
+            Ok(false) | Err(RepoError::Conflict { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        };
+    }
+    Ok(None)
 }
 
 async fn authenticate(req: HttpRequest) -> Result<Tenant, ApiError> {

@@ -95,12 +95,19 @@ impl ApiError {
 
     /// 422: the input is well-formed but some fields are invalid; each is listed.
     pub fn validation(errors: impl IntoIterator<Item = impl Into<FieldError>>) -> Self {
+        Self::unprocessable("validation_failed", errors)
+    }
+
+    /// 422 under a code of its own, for a refusal a client handles apart from ordinary field
+    /// validation (`idempotency_key_reused`); the fields concerned are listed as in
+    /// [`ApiError::validation`].
+    pub fn unprocessable(code: &'static str, errors: impl IntoIterator<Item = impl Into<FieldError>>) -> Self {
         let errors: Vec<FieldError> = errors.into_iter().map(Into::into).collect();
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid input", detail) }
+        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Invalid input", detail) }
     }
 
     /// 503: a dependency (the database) does not answer; the client may retry.
@@ -212,10 +219,12 @@ pub struct Problem {
     #[schema(example = "no donor with this id")]
     pub detail: String,
     /// Stable and machine-readable: `validation_failed`, `not_found`, `missing_credential`,
-    /// `forbidden`, `invalid_json`, `payload_too_large`, a resource's own conflict code, ...
+    /// `forbidden`, `invalid_json`, `payload_too_large`, a resource's own conflict or 422 code
+    /// (`idempotency_key_reused`), ...
     #[schema(example = "not_found")]
     pub code: &'static str,
-    /// Each invalid field with why; only on a 422 (`validation_failed`).
+    /// Each invalid field with why; only on a 422 (`validation_failed`, or an operation's own
+    /// 422 code such as `idempotency_key_reused`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
     pub errors: Vec<FieldError>,
@@ -317,7 +326,8 @@ pub struct PayloadTooLarge(pub Problem);
 )]
 pub struct UnsupportedMediaType(pub Problem);
 
-/// Some fields are invalid; `errors` lists each with why (`validation_failed`).
+/// Some fields are invalid; `errors` lists each with why (`validation_failed`; an operation may
+/// use a 422 code of its own, such as `idempotency_key_reused`, which it documents).
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",

@@ -1,9 +1,11 @@
 //! Pieces every resource's request and response mapping shares: collecting field errors into
-//! one 422, rendering money, and the list envelope.
+//! one 422, query flags, list paging (`limit`, tagged cursors), rendering money, and the list
+//! envelope.
 
-use givance_domain::ValueError;
+use chrono::{DateTime, Utc};
+use givance_domain::{Cursor, PageRequest, Timestamp, ValueError};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
@@ -30,6 +32,75 @@ impl Faults {
     pub(crate) fn finish<T>(self, value: T) -> Result<T, ApiError> {
         if self.0.is_empty() { Ok(value) } else { Err(self.0.into()) }
     }
+}
+
+/// An RFC 3339 timestamp, as UTC.
+pub(crate) fn parse_time(field: &'static str, raw: &str) -> Result<Timestamp, ValueError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ValueError::new(field, format!("'{}' is not an RFC 3339 timestamp", raw.trim())))
+}
+
+/// The largest page a list returns.
+pub const MAX_LIMIT: u64 = 200;
+
+/// A `true` / `false` query parameter; anything else is recorded against `field`.
+pub(crate) fn flag(f: &mut Faults, field: &'static str, raw: Option<&str>) -> Option<bool> {
+    match raw?.trim() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            f.push(field, "must be 'true' or 'false'");
+            None
+        }
+    }
+}
+
+/// The page a list's `limit` and `cursor` ask for. A list hands out cursors tagged
+/// `<tag>.<position>` ([`tagged_cursor`]) and accepts only its own: a position in another list
+/// (or in another order of the same list) would silently skip or repeat rows.
+pub(crate) fn page_request(f: &mut Faults, limit: Option<&str>, cursor: Option<&str>, tag: &str) -> PageRequest {
+    let limit = limit.and_then(|raw| match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
+        _ => {
+            f.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
+            None
+        }
+    });
+    let after = cursor.and_then(|raw| {
+        let foreign = || ValueError::new("cursor", "is not a cursor returned by this list");
+        let cursor = raw
+            .trim()
+            .split_once('.')
+            .filter(|(own, _)| *own == tag)
+            .ok_or_else(foreign)
+            .and_then(|(_, position)| Cursor::decode(position).map_err(|_| foreign()));
+        f.take(cursor)
+    });
+    PageRequest::new(limit, after)
+}
+
+/// The query of a list that takes nothing but paging; read as text so that a bad value is a
+/// 422 naming it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for, in the list whose cursors carry `tag`.
+    pub(crate) fn page(&self, tag: &str) -> Result<PageRequest, ApiError> {
+        let mut f = Faults::default();
+        let page = page_request(&mut f, self.limit.as_deref(), self.cursor.as_deref(), tag);
+        f.finish(page)
+    }
+}
+
+/// The `next_cursor` a client sees: the repository's position tagged with the list's tag.
+pub(crate) fn tagged_cursor(tag: &str, next: Option<String>) -> Option<String> {
+    next.map(|position| format!("{tag}.{position}"))
 }
 
 /// Money as the API writes it: a decimal string with two places (`"25.00"`).

@@ -13,7 +13,6 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use givance_domain::idempotency::{IDEMPOTENCY_KEY_HEADER, IdempotencyKey, Reservation, StoredResponse};
@@ -22,7 +21,7 @@ use givance_domain::{OrgScope, ValueError};
 use givance_infra::repositories::request_fingerprint;
 use serde::Serialize;
 
-use crate::error::{ApiError, PROBLEM_TYPE_PREFIX};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The header on a replayed response.
@@ -116,27 +115,14 @@ fn replay(stored: StoredResponse) -> HttpResponse {
 
 /// A 422 naming the header, under its own stable code rather than `validation_failed`.
 fn key_reused() -> HttpResponse {
-    let err = ApiError::validation([ValueError::new(
-        IDEMPOTENCY_KEY_HEADER,
-        "was already used with a different request; send a new key for a new request",
-    )]);
-    with_code(err.error_response(), KEY_REUSED)
-}
-
-/// `response`, a rendered problem, with its `code` and `type` replaced.
-fn with_code(response: HttpResponse, code: &str) -> HttpResponse {
-    let (head, body) = response.into_parts();
-    let bytes = match body.try_into_bytes() {
-        Ok(bytes) => bytes,
-        Err(body) => return head.set_body(body),
-    };
-    let Ok(mut problem) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return head.set_body(BoxBody::new(bytes));
-    };
-    problem["code"] = code.into();
-    problem["type"] = format!("{PROBLEM_TYPE_PREFIX}{code}").into();
-    let body = serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec());
-    head.set_body(BoxBody::new(body))
+    ApiError::unprocessable(
+        KEY_REUSED,
+        [ValueError::new(
+            IDEMPOTENCY_KEY_HEADER,
+            "was already used with a different request; send a new key for a new request",
+        )],
+    )
+    .error_response()
 }
 
 /// Deletes expired keys at most once per [`PRUNE_EVERY`] per process, off the request's path.

@@ -27,6 +27,12 @@ pub struct Claims {
     pub sub: String,
     /// The organization: `organizations.clerk_id`.
     pub org_id: Option<String>,
+    /// The user's email address; only read on an invited user's first sign-in.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `false` when the provider says it has not verified `email` (then it binds nothing).
+    #[serde(default)]
+    pub email_verified: Option<bool>,
 }
 
 /// Why a JWT was refused; every variant is a 401.

@@ -178,7 +178,10 @@ pub trait ImportStore: Send + Sync {
         emails: Vec<String>,
     ) -> Result<Vec<Donor>, RepoError>;
     /// Inserts `created` and overwrites `updated` (stored donors of the organization) in one
-    /// transaction. `Conflict` when another writer took an external id meanwhile.
+    /// transaction. `Conflict` when another writer took an external id meanwhile. A store may
+    /// return before the write is done, so that the next batch is read and validated meanwhile;
+    /// it then finishes it before its next call, and reports its failure there or from
+    /// [`ImportStore::settle`].
     async fn write_donors(&self, scope: &OrgScope, created: Vec<Donor>, updated: Vec<Donor>) -> Result<(), RepoError>;
     /// Which of `ids` are projects of the organization.
     async fn known_projects(&self, scope: &OrgScope, ids: Vec<ProjectId>) -> Result<Vec<ProjectId>, RepoError>;
@@ -189,8 +192,10 @@ pub trait ImportStore: Send + Sync {
         donors: Vec<DonorId>,
         dates: Vec<NaiveDate>,
     ) -> Result<Vec<Donation>, RepoError>;
-    /// Inserts `created` in one transaction.
+    /// Inserts `created` in one transaction; may return before it is done, like `write_donors`.
     async fn insert_donations(&self, scope: &OrgScope, created: Vec<Donation>) -> Result<(), RepoError>;
+    /// Waits for the last write, and returns its failure: the report is only final after it.
+    async fn settle(&self) -> Result<(), RepoError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +652,7 @@ impl<'a> DonorImporter<'a> {
 
     pub async fn finish(mut self) -> Result<ImportReport, ImportError> {
         self.flush().await?;
+        self.store.settle().await?;
         let mut report = self.tally.report;
         report.errors.sort_by_key(|e| e.line);
         Ok(report)
@@ -908,6 +914,7 @@ impl<'a> DonationImporter<'a> {
 
     pub async fn finish(mut self) -> Result<ImportReport, ImportError> {
         self.flush().await?;
+        self.store.settle().await?;
         let mut report = self.tally.report;
         report.errors.sort_by_key(|e| e.line);
         Ok(report)
@@ -1038,6 +1045,7 @@ mod tests {
             .times(1)
             .withf(|_, created, updated| created.len() == 2 && updated.is_empty())
             .returning(|_, _, _| Ok(()));
+        store.expect_settle().times(1).returning(|| Ok(()));
         let mut rejected = Vec::new();
         let header = ["external_id", "first_name", "email"];
         let options = DonorImportOptions::default();
@@ -1060,6 +1068,7 @@ mod tests {
         let mut store = MockImportStore::new();
         store.expect_donors_by_keys().returning(|_, _, _| Ok(Vec::new()));
         store.expect_write_donors().never();
+        store.expect_settle().returning(|| Ok(()));
         let options = DonorImportOptions { dry_run: true, ..DonorImportOptions::default() };
         let mut importer = DonorImporter::new(&store, &scope, &["external_id"], options, Box::new(|_| {})).unwrap();
         importer.push(2, &["D1"]).await.unwrap();

@@ -110,4 +110,12 @@ pub trait UserRepository: Send + Sync {
     async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepoError>;
     /// Fails with `NotFound` when the user does not exist.
     async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError>;
+    /// The users with this address (compared case-insensitively) who were invited and have not
+    /// signed in yet (their `clerk_id` is still an [`INVITED_CLERK_ID_PREFIX`] placeholder),
+    /// oldest first.
+    async fn find_invited_by_email(&self, email: &EmailAddress) -> Result<Vec<User>, RepoError>;
+    /// Replaces the invited user's placeholder `clerk_id` with the identity provider's id, once:
+    /// `Ok(false)` when the user has no placeholder any more (another sign-in claimed it first).
+    /// `Conflict` when `clerk_id` is already another user's.
+    async fn claim_invitation(&self, id: UserId, clerk_id: &str) -> Result<bool, RepoError>;
 }

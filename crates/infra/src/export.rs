@@ -11,9 +11,9 @@ use givance_domain::shared::page::MAX_PAGE_SIZE;
 use givance_domain::{Cursor, OrgScope, PageRequest, RepoError};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
+use crate::convert::{donation_to_domain, donor_to_domain};
 use crate::entities::{donation, donor};
 use crate::error::write_err;
-use crate::import::{donation_to_domain, donor_to_domain};
 use crate::page::{Direction, fetch_page_in};
 use crate::scoped::scoped;
 

@@ -6,7 +6,7 @@ use chrono::Duration;
 use givance_domain::access::STAFF_MANAGE;
 use givance_domain::api_key::{ApiKey, ApiKeyRequest};
 use givance_domain::shared::time::now;
-use givance_domain::{ApiKeyId, Cursor, PageRequest, StaffId, Timestamp, ValueError};
+use givance_domain::{ApiKeyId, StaffId, Timestamp, ValueError};
 use givance_infra::credentials::{IssueError, issue_api_key};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,8 +15,12 @@ use crate::auth::Tenant;
 use crate::error::{
     ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
+use crate::fields::{PageQuery, tagged_cursor};
 use crate::openapi::Page;
 use crate::state::AppState;
+
+/// The tag of this list's cursors.
+const CURSOR_TAG: &str = "k";
 
 /// The longest lifetime a key can be given in days (about 10 years).
 pub const MAX_EXPIRES_IN_DAYS: u32 = 3650;
@@ -87,12 +91,6 @@ pub struct CreateApiKeyRequest {
     pub expires_at: Option<Timestamp>,
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    pub limit: Option<u64>,
-    pub cursor: Option<String>,
 }
 
 /// One page of keys (the schema is [`Page<ApiKeyResponse>`]).
@@ -174,7 +172,7 @@ async fn create_api_key(
     tag = "api-keys",
     params(
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 200,
-            description = "Page size, 50 by default; a larger value is capped at 200"),
+            description = "Page size, 50 by default"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
@@ -188,14 +186,13 @@ async fn create_api_key(
 async fn list_api_keys(
     tenant: Tenant,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(STAFF_MANAGE)?;
-    let after = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let page = state.repos.api_keys.list(scope, PageRequest::new(query.limit, after)).await?;
+    let page = state.repos.api_keys.list(scope, query.page(CURSOR_TAG)?).await?;
     Ok(HttpResponse::Ok().json(ApiKeyList {
         data: page.items.into_iter().map(ApiKeyResponse::from).collect(),
-        next_cursor: page.next_cursor,
+        next_cursor: tagged_cursor(CURSOR_TAG, page.next_cursor),
     }))
 }
 

@@ -10,7 +10,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use givance_domain::access::{DONATIONS_READ, DONATIONS_WRITE};
 use givance_domain::donation::{
     Donation, DonationFilter, DonationPatch, NewDonation, PaymentMethod, Recurrence, RecurringFrequency,
@@ -18,7 +18,7 @@ use givance_domain::donation::{
 };
 use givance_domain::shared::time::now;
 use givance_domain::{
-    Currency, Cursor, DonationId, DonorId, Money, OrgScope, PageRequest, ProjectId, RepoError, Timestamp, ValueError,
+    Currency, DonationId, DonorId, Money, OrgScope, PageRequest, ProjectId, RepoError, Timestamp, ValueError,
     optional_text,
 };
 use serde::{Deserialize, Serialize};
@@ -29,14 +29,13 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, money_text};
+use crate::fields::{Faults, ListResponse, flag, money_text, page_request, parse_time, tagged_cursor};
 use crate::idempotency::idempotent;
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
 
-/// The largest page a list returns.
-pub const MAX_LIMIT: u64 = 200;
+pub use crate::fields::MAX_LIMIT;
 /// The longest reference number (check number, transaction id).
 pub const REFERENCE_MAX: usize = 200;
 /// The longest notes.
@@ -140,12 +139,6 @@ fn parse_currency(raw: &str) -> Result<Currency, ValueError> {
 fn parse_date(field: &'static str, raw: &str) -> Result<NaiveDate, ValueError> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| ValueError::new(field, format!("'{}' is not a date (YYYY-MM-DD)", raw.trim())))
-}
-
-fn parse_time(field: &'static str, raw: &str) -> Result<Timestamp, ValueError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ValueError::new(field, format!("'{}' is not an RFC 3339 timestamp", raw.trim())))
 }
 
 fn parse_payment_method(raw: &str) -> Result<PaymentMethod, ValueError> {
@@ -364,23 +357,7 @@ const CURSOR_TAG: &str = "g";
 impl ListDonationsQuery {
     fn parse(&self) -> Result<(DonationFilter, PageRequest), ApiError> {
         let mut f = Faults::default();
-        let limit = self.limit.as_deref().and_then(|raw| match raw.trim().parse::<u64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
-            _ => {
-                f.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
-                None
-            }
-        });
-        let after = self.cursor.as_deref().and_then(|raw| {
-            let foreign = || ValueError::new("cursor", "is not a cursor returned by this list");
-            let cursor = raw
-                .trim()
-                .split_once('.')
-                .filter(|(tag, _)| *tag == CURSOR_TAG)
-                .ok_or_else(foreign)
-                .and_then(|(_, position)| Cursor::decode(position).map_err(|_| foreign()));
-            f.take(cursor)
-        });
+        let page = page_request(&mut f, self.limit.as_deref(), self.cursor.as_deref(), CURSOR_TAG);
         let filter = DonationFilter {
             donor_id: self.donor_id.as_deref().and_then(|raw| f.take(parse_uuid("donor_id", raw))).map(DonorId::from),
             project_id: self
@@ -392,21 +369,14 @@ impl ListDonationsQuery {
             to: self.date_to.as_deref().and_then(|raw| f.take(parse_date("date_to", raw))),
             currency: self.currency.as_deref().and_then(|raw| f.take(parse_currency(raw))),
             payment_method: self.payment_method.as_deref().and_then(|raw| f.take(parse_payment_method(raw))),
-            is_recurring: self.is_recurring.as_deref().and_then(|raw| match raw.trim() {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => {
-                    f.push("is_recurring", "must be true or false");
-                    None
-                }
-            }),
+            is_recurring: flag(&mut f, "is_recurring", self.is_recurring.as_deref()),
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && to < from
         {
             f.push("date_to", "must not be before date_from");
         }
-        f.finish((filter, PageRequest::new(limit, after)))
+        f.finish((filter, page))
     }
 }
 
@@ -446,7 +416,7 @@ async fn list_donations(
     let page = state.repos.donations.list(scope, filter, page).await?;
     Ok(HttpResponse::Ok().json(DonationList {
         data: page.items.into_iter().map(DonationResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| format!("{CURSOR_TAG}.{c}")),
+        next_cursor: tagged_cursor(CURSOR_TAG, page.next_cursor),
     }))
 }
 

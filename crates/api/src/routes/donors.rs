@@ -4,7 +4,7 @@
 //! deleted, and erase (admin). Another organization's donor, like a malformed id, is a 404.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use givance_domain::access::{DONATIONS_READ, DONORS_READ, DONORS_WRITE, STAFF_MANAGE};
 use givance_domain::donation::GivingSummary;
 use givance_domain::donor::{
@@ -13,7 +13,7 @@ use givance_domain::donor::{
 };
 use givance_domain::organization::JourneyGraph;
 use givance_domain::{
-    CountryCode, Cursor, DonorId, EmailAddress, OrgScope, PageRequest, PhoneNumber, RepoError, Timestamp, ValueError,
+    CountryCode, DonorId, EmailAddress, OrgScope, PageRequest, PhoneNumber, RepoError, Timestamp, ValueError,
     optional_text,
 };
 use serde::{Deserialize, Serialize};
@@ -24,13 +24,12 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, money_text};
+use crate::fields::{Faults, ListResponse, PageQuery, flag, money_text, page_request, parse_time, tagged_cursor};
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
 
-/// The largest page a list returns.
-pub const MAX_LIMIT: u64 = 200;
+pub use crate::fields::MAX_LIMIT;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // `/donors/deleted` first: it would otherwise be read as a donor id.
@@ -454,13 +453,6 @@ pub struct ListDonorsQuery {
     pub sort: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-}
-
 /// Which list a cursor was issued by: it is only accepted by the same list in the same order,
 /// so that a cursor of the deleted list or of the other sort order cannot silently skip rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -471,6 +463,7 @@ enum ListKind {
 }
 
 impl ListKind {
+    /// The tag of the list's cursors.
     fn tag(self) -> &'static str {
         match self {
             ListKind::Newest => "n",
@@ -478,38 +471,6 @@ impl ListKind {
             ListKind::Deleted => "d",
         }
     }
-
-    /// The client's cursor: `<list>.<position>`.
-    fn wrap(self, next: Option<String>) -> Option<String> {
-        next.map(|cursor| format!("{}.{cursor}", self.tag()))
-    }
-
-    fn unwrap_cursor(self, raw: &str) -> Result<Cursor, ValueError> {
-        let foreign = || ValueError::new("cursor", "is not a cursor returned by this list with this sort order");
-        let (tag, position) = raw.trim().split_once('.').ok_or_else(foreign)?;
-        if tag != self.tag() {
-            return Err(foreign());
-        }
-        Cursor::decode(position).map_err(|_| foreign())
-    }
-}
-
-fn parse_page(f: &mut Faults, kind: ListKind, limit: Option<&str>, cursor: Option<&str>) -> PageRequest {
-    let limit = limit.and_then(|raw| match raw.trim().parse::<u64>() {
-        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
-        _ => {
-            f.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
-            None
-        }
-    });
-    let after = cursor.and_then(|raw| f.take(kind.unwrap_cursor(raw)));
-    PageRequest::new(limit, after)
-}
-
-fn parse_time(field: &'static str, raw: &str) -> Result<Timestamp, ValueError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ValueError::new(field, format!("'{raw}' is not an RFC 3339 timestamp")))
 }
 
 impl ListDonorsQuery {
@@ -526,7 +487,7 @@ impl ListDonorsQuery {
             DonorSort::Newest => ListKind::Newest,
             DonorSort::Oldest => ListKind::Oldest,
         };
-        let page = parse_page(&mut f, kind, self.limit.as_deref(), self.cursor.as_deref());
+        let page = page_request(&mut f, self.limit.as_deref(), self.cursor.as_deref(), kind.tag());
         if let Some(q) = &self.q {
             query.search = f.take(SearchPrefix::parse(q));
         }
@@ -550,13 +511,7 @@ impl ListDonorsQuery {
         {
             f.push("created_to", "must not be before created_from");
         }
-        if let Some(b) = &self.has_email {
-            match b.trim() {
-                "true" => query.has_email = Some(true),
-                "false" => query.has_email = Some(false),
-                _ => f.push("has_email", "must be 'true' or 'false'"),
-            }
-        }
+        query.has_email = flag(&mut f, "has_email", self.has_email.as_deref());
         f.finish((query, page, kind))
     }
 }
@@ -598,7 +553,7 @@ async fn list_donors(
     let page = state.repos.donors.list(scope, &query, page).await?;
     Ok(HttpResponse::Ok().json(DonorList {
         data: page.items.into_iter().map(DonorResponse::from).collect(),
-        next_cursor: kind.wrap(page.next_cursor),
+        next_cursor: tagged_cursor(kind.tag(), page.next_cursor),
     }))
 }
 
@@ -626,13 +581,11 @@ async fn list_deleted_donors(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONORS_READ)?;
-    let mut f = Faults::default();
-    let page = parse_page(&mut f, ListKind::Deleted, query.limit.as_deref(), query.cursor.as_deref());
-    let page = f.finish(page)?;
+    let page = query.page(ListKind::Deleted.tag())?;
     let page = state.repos.donors.list_deleted(scope, page).await?;
     Ok(HttpResponse::Ok().json(DonorList {
         data: page.items.into_iter().map(DonorResponse::from).collect(),
-        next_cursor: ListKind::Deleted.wrap(page.next_cursor),
+        next_cursor: tagged_cursor(ListKind::Deleted.tag(), page.next_cursor),
     }))
 }
 

@@ -19,7 +19,7 @@ use crate::auth::Tenant;
 use crate::error::{
     ApiError, BadRequest, Conflict, FieldError, Forbidden, PayloadTooLarge, Unauthorized, ValidationFailed,
 };
-use crate::fields::Faults;
+use crate::fields::{Faults, flag};
 use crate::state::AppState;
 
 /// The largest CSV body an import accepts.
@@ -76,15 +76,35 @@ pub struct ImportQuery {
     pub match_email: Option<String>,
 }
 
-fn flag(f: &mut Faults, field: &'static str, raw: Option<&str>) -> bool {
-    match raw.map(str::trim) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            f.push(field, "must be 'true' or 'false'");
-            false
+/// What both imports read before touching anything: a CSV body, and the flags (`dry_run`, and
+/// `match_email`, which only donor imports understand). Returns `(dry_run, match_email)`.
+fn read_options(req: &HttpRequest, query: &ImportQuery, donors: bool) -> Result<(bool, bool), ApiError> {
+    require_csv(req)?;
+    let mut f = Faults::default();
+    let dry_run = flag(&mut f, "dry_run", query.dry_run.as_deref()).unwrap_or(false);
+    let match_email = if donors {
+        flag(&mut f, "match_email", query.match_email.as_deref()).unwrap_or(false)
+    } else {
+        if query.match_email.is_some() {
+            f.push("match_email", "applies to donor imports only");
         }
-    }
+        false
+    };
+    f.finish((dry_run, match_email))
+}
+
+/// The 200 with the report, logged with what was imported.
+fn reported(what: &'static str, report: ImportReport) -> HttpResponse {
+    tracing::info!(
+        what,
+        created = report.created,
+        updated = report.updated,
+        unchanged = report.unchanged,
+        rejected = report.rejected,
+        dry_run = report.dry_run,
+        "CSV imported"
+    );
+    HttpResponse::Ok().json(ImportReportResponse::from(report))
 }
 
 /// `text/csv` (any parameters); anything else is named as the faulty field.
@@ -150,23 +170,12 @@ pub async fn import_donors_csv(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONORS_WRITE)?;
-    require_csv(&req)?;
-    let mut f = Faults::default();
-    let dry_run = flag(&mut f, "dry_run", query.dry_run.as_deref());
-    let match_email = flag(&mut f, "match_email", query.match_email.as_deref());
-    f.finish(())?;
+    let (dry_run, match_email) = read_options(&req, &query, true)?;
     let options = DonorImportOptions { match_email, dry_run, journey_graph: journey_graph(&state, scope).await? };
     let store = store(&state);
     let report =
         import_donors(&store, scope, &body[..], options, Box::new(|_| {}), &mut |_| {}).await.map_err(import_error)?;
-    tracing::info!(
-        created = report.created,
-        updated = report.updated,
-        rejected = report.rejected,
-        dry_run,
-        "donors imported"
-    );
-    Ok(HttpResponse::Ok().json(ImportReportResponse::from(report)))
+    Ok(reported("donors", report))
 }
 
 /// Imports donations from a CSV body; each row names its donor by `donor_external_id` or
@@ -195,19 +204,12 @@ pub async fn import_donations_csv(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONATIONS_WRITE)?;
-    require_csv(&req)?;
-    let mut f = Faults::default();
-    let dry_run = flag(&mut f, "dry_run", query.dry_run.as_deref());
-    if query.match_email.is_some() {
-        f.push("match_email", "applies to donor imports only");
-    }
-    f.finish(())?;
+    let (dry_run, _) = read_options(&req, &query, false)?;
     let store = store(&state);
     let report = import_donations(&store, scope, &body[..], dry_run, Box::new(|_| {}), &mut |_| {})
         .await
         .map_err(import_error)?;
-    tracing::info!(created = report.created, rejected = report.rejected, dry_run, "donations imported");
-    Ok(HttpResponse::Ok().json(ImportReportResponse::from(report)))
+    Ok(reported("donations", report))
 }
 
 #[derive(utoipa::OpenApi)]

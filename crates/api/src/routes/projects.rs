@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use givance_domain::access::{DONATIONS_READ, PROJECTS_READ, PROJECTS_WRITE};
 use givance_domain::donation::{CurrencyTotal, DonationFilter};
 use givance_domain::project::{NewProject, Project, ProjectPatch, ProjectStatus, check_target};
-use givance_domain::{Cursor, PageRequest, ProjectId, RepoError, Timestamp, ValueError, optional_text, required_text};
+use givance_domain::{ProjectId, RepoError, Timestamp, ValueError, optional_text, required_text};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,13 +18,12 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, money_text};
+use crate::fields::{Faults, ListResponse, PageQuery, money_text, tagged_cursor};
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
 
-/// The largest page a list returns.
-pub const MAX_LIMIT: u64 = 200;
+pub use crate::fields::MAX_LIMIT;
 /// The longest project name.
 pub const NAME_MAX: usize = 200;
 /// The longest description.
@@ -293,40 +292,8 @@ async fn create_project(
 // ---------------------------------------------------------------------------------------------
 // List
 
-/// Every parameter is read as text so that a bad value is a 422 naming it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListProjectsQuery {
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
-}
-
-/// Cursors of this list carry a tag so that another list's cursor is refused, not misread.
+/// The tag of this list's cursors.
 const CURSOR_TAG: &str = "p";
-
-impl ListProjectsQuery {
-    fn parse(&self) -> Result<PageRequest, ApiError> {
-        let mut f = Faults::default();
-        let limit = self.limit.as_deref().and_then(|raw| match raw.trim().parse::<u64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
-            _ => {
-                f.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
-                None
-            }
-        });
-        let after = self.cursor.as_deref().and_then(|raw| {
-            let foreign = || ValueError::new("cursor", "is not a cursor returned by this list");
-            let cursor = raw
-                .trim()
-                .split_once('.')
-                .filter(|(tag, _)| *tag == CURSOR_TAG)
-                .ok_or_else(foreign)
-                .and_then(|(_, position)| Cursor::decode(position).map_err(|_| foreign()));
-            f.take(cursor)
-        });
-        f.finish(PageRequest::new(limit, after))
-    }
-}
 
 /// The organization's projects, newest first (`projects:read`).
 #[utoipa::path(
@@ -349,14 +316,14 @@ impl ListProjectsQuery {
 async fn list_projects(
     tenant: Tenant,
     state: web::Data<AppState>,
-    query: web::Query<ListProjectsQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(PROJECTS_READ)?;
-    let page = query.parse()?;
+    let page = query.page(CURSOR_TAG)?;
     let page = state.repos.projects.list(scope, page).await?;
     Ok(HttpResponse::Ok().json(ProjectList {
         data: page.items.into_iter().map(ProjectResponse::from).collect(),
-        next_cursor: page.next_cursor.map(|c| format!("{CURSOR_TAG}.{c}")),
+        next_cursor: tagged_cursor(CURSOR_TAG, page.next_cursor),
     }))
 }
 

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use givance_domain::access::{STAFF_MANAGE, STAFF_READ, parse_permissions};
 use givance_domain::staff::{Invitation, Role, StaffChangeError, StaffFilter, StaffMember, StaffPatch, change_staff};
 use givance_domain::user::{UserPatch, parse_name, parse_signature};
-use givance_domain::{Cursor, EmailAddress, OrgScope, PageRequest, RepoError, StaffId, Timestamp, ValueError};
+use givance_domain::{EmailAddress, OrgScope, PageRequest, RepoError, StaffId, Timestamp, ValueError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -20,13 +20,12 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse};
+use crate::fields::{Faults, ListResponse, flag, page_request, tagged_cursor};
 use crate::openapi::Page;
 use crate::patch::double_option;
 use crate::state::AppState;
 
-/// The largest page a list returns.
-pub const MAX_LIMIT: u64 = 200;
+pub use crate::fields::MAX_LIMIT;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/staff").get(list_staff).post(invite_staff))
@@ -170,33 +169,10 @@ const CURSOR_TAG: &str = "s";
 impl ListStaffQuery {
     fn parse(&self) -> Result<(StaffFilter, PageRequest), ApiError> {
         let mut f = Faults::default();
-        let limit = self.limit.as_deref().and_then(|raw| match raw.trim().parse::<u64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Some(n),
-            _ => {
-                f.push("limit", format!("must be an integer from 1 to {MAX_LIMIT}"));
-                None
-            }
-        });
-        let after = self.cursor.as_deref().and_then(|raw| {
-            let foreign = || ValueError::new("cursor", "is not a cursor returned by this list");
-            let cursor = raw
-                .trim()
-                .split_once('.')
-                .filter(|(tag, _)| *tag == CURSOR_TAG)
-                .ok_or_else(foreign)
-                .and_then(|(_, position)| Cursor::decode(position).map_err(|_| foreign()));
-            f.take(cursor)
-        });
+        let page = page_request(&mut f, self.limit.as_deref(), self.cursor.as_deref(), CURSOR_TAG);
         let role = self.role.as_deref().and_then(|raw| f.take(parse_role(raw)));
-        let is_active = self.is_active.as_deref().and_then(|raw| match raw.trim() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => {
-                f.push("is_active", "must be true or false");
-                None
-            }
-        });
-        f.finish((StaffFilter { role, is_active }, PageRequest::new(limit, after)))
+        let is_active = flag(&mut f, "is_active", self.is_active.as_deref());
+        f.finish((StaffFilter { role, is_active }, page))
     }
 }
 
@@ -230,7 +206,7 @@ async fn list_staff(
     let page = state.repos.staff.list_members(scope, filter, page).await?;
     Ok(HttpResponse::Ok().json(ListResponse {
         data: page.items.into_iter().map(|m| StaffResponse::new(m, false)).collect(),
-        next_cursor: page.next_cursor.map(|c| format!("{CURSOR_TAG}.{c}")),
+        next_cursor: tagged_cursor(CURSOR_TAG, page.next_cursor),
     }))
 }
 

@@ -6,7 +6,7 @@ use givance_domain::staff::Role;
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{call, problem, state};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{get_org, member, organization, patch_org, repos, with_bearer};
 
 fn create(token: &str, body: Value) -> TestRequest {
@@ -56,6 +56,20 @@ async fn admins_manage_api_keys(db: &TestDb) {
     let page2: Value = serde_json::from_slice(&page2).unwrap();
     assert_eq!(page2["data"].as_array().unwrap().len(), 2);
     assert!(page2["next_cursor"].is_null());
+    // Paging is checked as on every list: a 422 naming the parameter, another list's cursor too.
+    let projects_cursor = format!("p.{}", listing["next_cursor"].as_str().unwrap().split_once('.').unwrap().1);
+    let bad = [
+        ("limit=0".to_owned(), "limit"),
+        ("limit=201".to_owned(), "limit"),
+        ("cursor=garbage".to_owned(), "cursor"),
+        (format!("cursor={projects_cursor}"), "cursor"),
+    ];
+    for (query, field) in bad {
+        let uri = format!("/api/v1/api-keys?{query}");
+        let (status, headers, body) = call!(&app, with_bearer(TestRequest::get().uri(&uri), &admin.key));
+        assert_eq!(status, 422, "{query}");
+        assert_eq!(fields(&problem(422, &headers, &body, "validation_failed")), [field], "{query}");
+    }
     let one = format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap());
     let (status, _, got) = call!(&app, with_bearer(TestRequest::get().uri(&one), &admin.key));
     assert_eq!(status, 200);

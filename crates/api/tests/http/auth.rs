@@ -1,5 +1,6 @@
 //! Bearer credentials over HTTP, on both databases: API keys and JWTs (HS256, a JWKS file, a
-//! JWKS URL served by a local server), and every way one can be refused.
+//! JWKS URL served by a local server), every way one can be refused, and an invited user's
+//! first sign-in.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -10,18 +11,18 @@ use actix_web::test::{self, TestRequest};
 use chrono::{Duration, Utc};
 use givance_api::AppState;
 use givance_api::jwt::JwtVerifier;
-use givance_domain::OrgScope;
 use givance_domain::api_key::NewApiKey;
 use givance_domain::shared::time::now;
 use givance_domain::staff::Role;
+use givance_domain::{EmailAddress, OrgScope, StaffId};
 use givance_infra::credentials::generate;
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
 use crate::support::{call, problem, state};
 use crate::tenants::{
-    AUDIENCE, ISSUER, JWKS, JWKS_KID, OTHER_RSA_PRIVATE, RSA_PRIVATE, claims, get_org, hs256, key_for, member,
-    organization, repos, rs256, with_bearer,
+    AUDIENCE, ISSUER, JWKS, JWKS_KID, OTHER_RSA_PRIVATE, RSA_PRIVATE, claims, get_org, hs256, json_of, key_for, member,
+    organization, post, repos, rs256, with_bearer,
 };
 
 fn hs256_state(db: &TestDb) -> AppState {
@@ -285,3 +286,67 @@ async fn jwts_verify_against_a_jwks_url_fetched_once(db: &TestDb) {
     refused(status, &headers, &body, "invalid_credential");
 }
 on_both_backends!(jwks_url_credentials, jwts_verify_against_a_jwks_url_fetched_once);
+
+/// Whether `email`'s invited user still waits for a first sign-in.
+async fn still_invited(repos: &givance_infra::Repositories, email: &str) -> bool {
+    let email = EmailAddress::parse(email).unwrap();
+    !repos.users.find_invited_by_email(&email).await.unwrap().is_empty()
+}
+
+async fn an_invited_user_signs_in_once_with_their_email(db: &TestDb) {
+    let repos = repos(db);
+    let hope = organization(&repos, "hope").await;
+    let other = organization(&repos, "other").await;
+    let ada = member(&repos, &hope, "ada", Role::Admin).await;
+    let app = test::init_service(givance_api::app(hs256_state(db))).await;
+    let invite = |email: &str| post(&ada.key, "/api/v1/staff", json!({ "email": email, "role": "viewer" }));
+    let (status, _, nia) = call!(&app, invite("Nia@Example.org"));
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&nia));
+    let (status, _, dee) = call!(&app, invite("dee@example.org"));
+    assert_eq!(status, 201);
+    let dee_staff = StaffId::from_uuid(json_of(&dee)["id"].as_str().unwrap().parse().unwrap());
+    repos.staff.deactivate(&OrgScope::for_tests(hope.id), dee_staff).await.unwrap();
+    // The claims of a token the identity provider issues on first sign-in.
+    let first = |sub: &str, changes: Value| {
+        let mut changes_over_ada = json!({ "sub": sub, "email": "nia@example.org" });
+        for (k, v) in changes.as_object().unwrap() {
+            changes_over_ada[k] = v.clone();
+        }
+        hs256(&claims(&ada, changes_over_ada))
+    };
+
+    let refusals: Vec<(&str, String)> = vec![
+        ("no email", first("user_nia", json!({ "email": null }))),
+        ("an unverified email", first("user_nia", json!({ "email_verified": false }))),
+        ("another address", first("user_nia", json!({ "email": "nina@example.org" }))),
+        ("an organization she is not staff of", first("user_nia", json!({ "org_id": other.clerk_id }))),
+        ("a deactivated invitation", first("user_dee", json!({ "email": "dee@example.org" }))),
+    ];
+    for (what, token) in refusals {
+        let (status, headers, body) = call!(&app, get_org(&token));
+        assert_eq!(status, 401, "{what}: {}", String::from_utf8_lossy(&body));
+        refused(status, &headers, &body, "invalid_credential");
+    }
+    assert!(still_invited(&repos, "nia@example.org").await && still_invited(&repos, "dee@example.org").await);
+
+    // Her first token binds the invitation (the address compared case-insensitively); the
+    // staff member's permissions apply.
+    let nia_jwt = first("user_nia", json!({ "email": "NIA@example.ORG", "email_verified": true }));
+    let (status, _, body) = call!(&app, get_org(&nia_jwt));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["id"], hope.id.to_string());
+    let bound = repos.users.find_by_clerk_id("user_nia").await.unwrap().expect("bound to the sub");
+    assert_eq!(bound.id.to_string(), json_of(&nia)["user"]["id"].as_str().unwrap());
+    assert!(!still_invited(&repos, "nia@example.org").await);
+    let req = with_bearer(TestRequest::patch().uri("/api/v1/organization"), &nia_jwt).set_json(json!({ "name": "X" }));
+    assert_eq!(call!(&app, req).0, 403, "a viewer");
+    // Later tokens are found by `sub`, with or without the email.
+    assert_eq!(call!(&app, get_org(&first("user_nia", json!({ "email": null })))).0, 200);
+
+    // Another identity with her address cannot take the invitation over.
+    let (status, headers, body) = call!(&app, get_org(&first("user_mallory", json!({}))));
+    refused(status, &headers, &body, "invalid_credential");
+    assert!(repos.users.find_by_clerk_id("user_mallory").await.unwrap().is_none());
+    assert_eq!(repos.users.find_by_clerk_id("user_nia").await.unwrap().map(|u| u.id), Some(bound.id));
+}
+on_both_backends!(jwt_invited_first_sign_in, an_invited_user_signs_in_once_with_their_email);

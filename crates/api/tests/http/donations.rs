@@ -9,7 +9,7 @@ use givance_domain::{DonorId, OrgScope};
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{call, problem, state};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{delete, get, json_of, member, organization, patch, post, repos, with_bearer};
 
 pub const LIST: &str = "/api/v1/donations";
@@ -55,11 +55,6 @@ pub(crate) use stored;
 
 pub fn ids(list: &Value) -> Vec<String> {
     list["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect()
-}
-
-/// The fields a 422 problem lists.
-pub fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
 fn uri_of(donation: &Value) -> String {

@@ -10,7 +10,7 @@ use givance_domain::{Currency, DonationId, DonorId, Money, OrgScope};
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{call, problem, state};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{delete, get, json_of, member, organization, patch, patch_org, post, repos};
 
 /// Creates a donor; returns its JSON.
@@ -29,11 +29,6 @@ fn ids(list: &Value) -> Vec<String> {
 
 fn names(list: &Value) -> Vec<String> {
     list["data"].as_array().unwrap().iter().map(|d| d["first_name"].as_str().unwrap_or("").to_owned()).collect()
-}
-
-/// The fields a 422 problem lists.
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
 async fn create_read_update_delete_restore_erase(db: &TestDb) {

@@ -10,8 +10,8 @@ use givance_domain::staff::Role;
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::donations::{LIST, create, donor, fields, gift, stored};
-use crate::support::{call, problem, state};
+use crate::donations::{LIST, create, donor, gift, stored};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{get, json_of, member, organization, post, repos, with_bearer};
 
 const HEADER: &str = "Idempotency-Key";

@@ -11,7 +11,7 @@ use givance_infra::Repositories;
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{call, problem, state};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{delete, get, json_of, member, organization, patch, post, repos};
 
 const LIST: &str = "/api/v1/projects";
@@ -27,11 +27,6 @@ macro_rules! create {
 
 fn ids(list: &Value) -> Vec<String> {
     list["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect()
-}
-
-/// The fields a 422 problem lists.
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
 fn uri_of(project: &Value) -> String {

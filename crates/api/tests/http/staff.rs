@@ -10,7 +10,7 @@ use givance_domain::{EmailAddress, OrgScope, Secret};
 use givance_tests::{TestDb, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{call, problem, state};
+use crate::support::{call, fields, problem, state};
 use crate::tenants::{get, json_of, key_for, member, member_with, organization, patch, post, repos, with_bearer};
 
 const LIST: &str = "/api/v1/staff";
@@ -26,11 +26,6 @@ fn uri(id: impl std::fmt::Display) -> String {
 
 fn emails(list: &Value) -> Vec<String> {
     list["data"].as_array().unwrap().iter().map(|d| d["user"]["email"].as_str().unwrap().to_owned()).collect()
-}
-
-/// The fields a 422 problem lists.
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
 /// GETs `uri` and expects a 200; returns its JSON.

@@ -41,3 +41,8 @@ pub fn problem(status: u16, headers: &actix_web::http::header::HeaderMap, body: 
     assert_eq!(problem["request_id"], request_id(headers), "the body names the request id of the header");
     problem
 }
+
+/// The fields a 422 problem names, in order.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use givance_domain::import::{DONOR_COLUMNS, donor_cells};
 use givance_infra::DatabaseConnection;
 use givance_infra::demo::{self, DemoPlan, DemoReport, DonorFactory, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -195,57 +196,16 @@ pub async fn seed_for_serve(conn: &DatabaseConnection, local: SocketAddr) -> any
     Ok(())
 }
 
-/// The donor API's field names, which the donor import reads.
-const CSV_HEADER: [&str; 17] = [
-    "external_id",
-    "donor_type",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "spouse_first_name",
-    "spouse_last_name",
-    "spouse_email",
-    "address_street",
-    "address_city",
-    "address_state",
-    "address_zip",
-    "address_country",
-    "journey_stage",
-    "tags",
-    "notes",
-];
-
 fn csv(args: &CsvArgs) -> anyhow::Result<()> {
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-    out.write_record(CSV_HEADER).context("cannot write to stdout")?;
+    // The export's columns and cells: what the donor import reads.
+    out.write_record(DONOR_COLUMNS).context("cannot write to stdout")?;
     let mut factory = DonorFactory::standalone(args.seed);
     for n in 1..=args.rows {
-        let d = factory.next_donor().context("generated an invalid donor")?;
-        let spouse = d.household.spouse();
-        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        let mut d = factory.next_donor().context("generated an invalid donor")?;
         // Every row gets an external id, so that importing the file twice changes nothing.
-        let external_id = d.external_id.clone().unwrap_or_else(|| format!("demo-{n:07}"));
-        let record = [
-            external_id,
-            d.household.donor_type().as_str().to_owned(),
-            text(d.first_name.as_deref()),
-            text(d.last_name.as_deref()),
-            text(d.email.as_ref().map(|e| e.as_str())),
-            text(d.phone.as_ref().map(|p| p.as_str())),
-            text(spouse.and_then(|s| s.first_name.as_deref())),
-            text(spouse.and_then(|s| s.last_name.as_deref())),
-            text(spouse.and_then(|s| s.email.as_ref().map(|e| e.as_str()))),
-            text(d.address.street.as_deref()),
-            text(d.address.city.as_deref()),
-            text(d.address.state.as_deref()),
-            text(d.address.zip.as_deref()),
-            text(d.address.country.as_ref().map(|c| c.as_str())),
-            text(d.journey_stage.as_deref()),
-            d.tags.join(";"),
-            text(d.notes.as_deref()),
-        ];
-        out.write_record(&record).context("cannot write to stdout")?;
+        d.external_id.get_or_insert_with(|| format!("demo-{n:07}"));
+        out.write_record(donor_cells(&d)).context("cannot write to stdout")?;
     }
     out.flush().context("cannot write to stdout")?;
     Ok(())

@@ -33,12 +33,10 @@ use givance_domain::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveValue::Set, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Iterable, QuerySelect, TransactionTrait,
-};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Iterable, QuerySelect, TransactionTrait};
 use tokio::task::JoinSet;
 
-use crate::convert::string_list_json;
+use crate::convert::{donation_new_row, donor_new_row};
 use crate::credentials::issue_api_key;
 use crate::entities::{donation, donor, organization};
 use crate::error::write_err;
@@ -250,7 +248,7 @@ pub async fn generate(
         for _ in 0..*donors {
             let donor = factory.next_donor()?;
             joined.push((donor.id, donor.created_at.date_naive()));
-            rows.push(donor_row(org, &donor));
+            rows.push(donor_new_row(org, &donor));
             if rows.len() == per_statement {
                 statements.push(std::mem::replace(&mut rows, Vec::with_capacity(per_statement)));
                 if statements.len() == STATEMENTS_PER_TRANSACTION {
@@ -280,7 +278,7 @@ pub async fn generate(
         let mut rows = Vec::with_capacity(per_statement);
         for _ in 0..*donations {
             let gift = make_donation(&mut rng, joined, &setup.projects, anchor)?;
-            rows.push(donation_row(org, &gift));
+            rows.push(donation_new_row(org, &gift));
             if rows.len() == per_statement {
                 statements.push(std::mem::replace(&mut rows, Vec::with_capacity(per_statement)));
                 if statements.len() == STATEMENTS_PER_TRANSACTION {
@@ -717,61 +715,6 @@ fn make_donation(
         return Err(DemoError::Plan("generated a gift before 1900".into()));
     }
     Ok(gift)
-}
-
-// The rows below carry the same columns, in the same representation, as the repositories write
-// for a created donor and donation (see repositories/donor.rs and donation.rs `to_row`).
-fn donor_row(org: uuid::Uuid, d: &Donor) -> donor::ActiveModel {
-    let spouse = d.household.spouse();
-    donor::ActiveModel {
-        id: Set(d.id.into_uuid()),
-        organization_id: Set(org),
-        external_id: Set(d.external_id.clone()),
-        donor_type: Set(Some(d.household.donor_type().as_str().to_owned())),
-        first_name: Set(d.first_name.clone()),
-        last_name: Set(d.last_name.clone()),
-        email: Set(d.email.as_ref().map(|e| e.as_str().to_owned())),
-        phone: Set(d.phone.as_ref().map(|p| p.as_str().to_owned())),
-        spouse_first_name: Set(spouse.and_then(|s| s.first_name.clone())),
-        spouse_last_name: Set(spouse.and_then(|s| s.last_name.clone())),
-        spouse_email: Set(spouse.and_then(|s| s.email.as_ref().map(|e| e.as_str().to_owned()))),
-        address_street: Set(d.address.street.clone()),
-        address_city: Set(d.address.city.clone()),
-        address_state: Set(d.address.state.clone()),
-        address_zip: Set(d.address.zip.clone()),
-        address_country: Set(d.address.country.map(|c| c.as_str().to_owned())),
-        journey_stage: Set(d.journey_stage.clone()),
-        ai_classification: Set(d.ai_classification.clone()),
-        last_contact_date: Set(d.last_contact_date),
-        notes: Set(d.notes.clone()),
-        tags: Set(Some(string_list_json(&d.tags))),
-        custom_fields: Set(d.custom_fields.clone()),
-        created_at: Set(Some(d.created_at)),
-        updated_at: Set(Some(d.updated_at)),
-        deleted_at: Set(d.deleted_at),
-    }
-}
-
-fn donation_row(org: uuid::Uuid, d: &Donation) -> donation::ActiveModel {
-    donation::ActiveModel {
-        id: Set(d.id.into_uuid()),
-        organization_id: Set(org),
-        donor_id: Set(d.donor_id.into_uuid()),
-        project_id: Set(d.project_id.map(ProjectId::into_uuid)),
-        amount: Set(d.amount.amount()),
-        currency: Set(Some(d.amount.currency().code().to_owned())),
-        date: Set(d.date),
-        payment_method: Set(d.payment_method.map(|m| m.as_str().to_owned())),
-        reference_number: Set(d.reference_number.clone()),
-        notes: Set(d.notes.clone()),
-        is_recurring: Set(Some(d.recurrence.is_recurring())),
-        recurring_frequency: Set(d.recurrence.frequency().map(|f| f.as_str().to_owned())),
-        tax_deductible: Set(Some(d.tax_deductible)),
-        receipt_sent: Set(Some(d.receipt_sent)),
-        receipt_sent_date: Set(d.receipt_sent_date),
-        created_at: Set(Some(d.created_at)),
-        updated_at: Set(Some(d.updated_at)),
-    }
 }
 
 /// Statements per transaction: large enough that commits are rare, small enough that a failure

@@ -1,21 +1,18 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use givance_domain::donation::{
-    CurrencyTotal, Donation, DonationFilter, DonationPatch, DonationRepository, GivingSummary, NewDonation,
-    PaymentMethod, Recurrence, RecurringFrequency, YearTotal,
+    CurrencyTotal, Donation, DonationFilter, DonationPatch, DonationRepository, GivingSummary, NewDonation, YearTotal,
 };
 use givance_domain::shared::time::now;
-use givance_domain::{
-    Currency, Cursor, DonationId, DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, ValueError,
-};
+use givance_domain::{Currency, Cursor, DonationId, DonorId, OrgScope, Page, PageRequest, RepoError, ValueError};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
-    DatabaseConnection, Iterable, QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use crate::convert::{parse_optional, required_timestamp};
+use crate::convert::{donation_changes, donation_new_row, donation_to_domain, parse_optional};
 use crate::entities::donation::{self, Column, Entity};
 use crate::entities::donor;
 use crate::error::{delete_err, require_row, write_err};
@@ -76,47 +73,6 @@ fn year_of(backend: DatabaseBackend) -> Expr {
     }
 }
 
-fn to_domain(m: donation::Model) -> Result<Donation, RepoError> {
-    let currency = parse_optional::<Currency>(m.currency)?.unwrap_or_default();
-    let frequency = parse_optional::<RecurringFrequency>(m.recurring_frequency)?;
-    Ok(Donation {
-        id: DonationId::from_uuid(m.id),
-        donor_id: DonorId::from_uuid(m.donor_id),
-        project_id: m.project_id.map(ProjectId::from_uuid),
-        amount: Money::new(stored_amount(m.amount), currency)?,
-        date: m.date,
-        payment_method: parse_optional::<PaymentMethod>(m.payment_method)?,
-        reference_number: m.reference_number,
-        notes: m.notes,
-        recurrence: Recurrence::from_parts(m.is_recurring.unwrap_or(false), frequency)?,
-        tax_deductible: m.tax_deductible.unwrap_or(true),
-        receipt_sent: m.receipt_sent.unwrap_or(false) || m.receipt_sent_date.is_some(),
-        receipt_sent_date: m.receipt_sent_date,
-        created_at: required_timestamp("created_at", m.created_at)?,
-        updated_at: required_timestamp("updated_at", m.updated_at)?,
-    })
-}
-
-fn to_row(d: &Donation) -> donation::ActiveModel {
-    donation::ActiveModel {
-        donor_id: Set(d.donor_id.into_uuid()),
-        project_id: Set(d.project_id.map(ProjectId::into_uuid)),
-        amount: Set(d.amount.amount()),
-        currency: Set(Some(d.amount.currency().code().to_owned())),
-        date: Set(d.date),
-        payment_method: Set(d.payment_method.map(|m| m.as_str().to_owned())),
-        reference_number: Set(d.reference_number.clone()),
-        notes: Set(d.notes.clone()),
-        is_recurring: Set(Some(d.recurrence.is_recurring())),
-        recurring_frequency: Set(d.recurrence.frequency().map(|f| f.as_str().to_owned())),
-        tax_deductible: Set(Some(d.tax_deductible)),
-        receipt_sent: Set(Some(d.receipt_sent)),
-        receipt_sent_date: Set(d.receipt_sent_date),
-        updated_at: Set(Some(d.updated_at)),
-        ..Default::default()
-    }
-}
-
 #[async_trait]
 impl DonationRepository for SeaDonationRepository {
     async fn create(&self, scope: &OrgScope, new: NewDonation) -> Result<Donation, RepoError> {
@@ -138,12 +94,7 @@ impl DonationRepository for SeaDonationRepository {
             created_at: at,
             updated_at: at,
         };
-        let row = donation::ActiveModel {
-            id: Set(donation.id.into_uuid()),
-            organization_id: Set(scope.org().into_uuid()),
-            created_at: Set(Some(at)),
-            ..to_row(&donation)
-        };
+        let row = donation_new_row(scope.org().into_uuid(), &donation);
         // One statement, `INSERT ... SELECT <values> FROM donors WHERE <the donor is live and
         // ours>`: a missing, foreign or soft-deleted donor inserts nothing, and the composite
         // foreign keys refuse a project of another organization. No read before the write.
@@ -176,7 +127,7 @@ impl DonationRepository for SeaDonationRepository {
             .one(&self.conn)
             .await
             .map_err(write_err)?
-            .map(to_domain)
+            .map(donation_to_domain)
             .transpose()
     }
 
@@ -197,7 +148,7 @@ impl DonationRepository for SeaDonationRepository {
             );
         }
         let rows = select.all(&self.conn).await.map_err(write_err)?;
-        Page::from_rows(rows, request, cursor_of).try_map(to_domain)
+        Page::from_rows(rows, request, cursor_of).try_map(donation_to_domain)
     }
 
     async fn update(&self, scope: &OrgScope, id: DonationId, patch: DonationPatch) -> Result<Donation, RepoError> {
@@ -206,11 +157,13 @@ impl DonationRepository for SeaDonationRepository {
         donation.updated_at = now();
         // The donation was just read, so a refused write can only be the foreign-key check on
         // the new project (the donor never changes).
-        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&donation)).await.map_err(|err| match err {
-            RepoError::NotFound if donation.project_id.is_some() => {
-                RepoError::Invalid(ValueError::new("project_id", "no project with this id in the organization"))
+        save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), donation_changes(&donation)).await.map_err(|err| {
+            match err {
+                RepoError::NotFound if donation.project_id.is_some() => {
+                    RepoError::Invalid(ValueError::new("project_id", "no project with this id in the organization"))
+                }
+                err => err,
             }
-            err => err,
         })?;
         Ok(donation)
     }

@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 use givance_domain::shared::time::now;
+use givance_domain::staff::INVITED_CLERK_ID_PREFIX;
 use givance_domain::user::{NewUser, User, UserPatch, UserRepository};
 use givance_domain::{EmailAddress, RepoError, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -124,5 +125,33 @@ impl UserRepository for SeaUserRepository {
 
     async fn update(&self, id: UserId, patch: UserPatch) -> Result<User, RepoError> {
         update(&self.conn, id, patch).await
+    }
+
+    async fn find_invited_by_email(&self, email: &EmailAddress) -> Result<Vec<User>, RepoError> {
+        Entity::find()
+            .filter(ExprTrait::eq(Func::lower(Expr::col(Column::Email)), email.as_str()))
+            .filter(Column::ClerkId.starts_with(INVITED_CLERK_ID_PREFIX))
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id)
+            .all(&self.conn)
+            .await
+            .map_err(write_err)?
+            .into_iter()
+            .map(to_domain)
+            .collect()
+    }
+
+    async fn claim_invitation(&self, id: UserId, clerk_id: &str) -> Result<bool, RepoError> {
+        // The placeholder condition makes the UPDATE the arbiter between concurrent first
+        // sign-ins: only one of them changes the row.
+        let result = Entity::update_many()
+            .col_expr(Column::ClerkId, Expr::value(clerk_id))
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .filter(Column::Id.eq(id.into_uuid()))
+            .filter(Column::ClerkId.starts_with(INVITED_CLERK_ID_PREFIX))
+            .exec(&self.conn)
+            .await
+            .map_err(write_err)?;
+        Ok(result.rows_affected == 1)
     }
 }
