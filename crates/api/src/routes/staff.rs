@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/staff/{id}/deactivate").post(deactivate_staff))
         .service(web::resource("/staff/{id}/reactivate").post(reactivate_staff))
         .service(web::resource("/staff/{id}/signature").put(put_signature))
-        .service(web::resource("/me").get(get_me).put(update_me).patch(update_me));
+        .service(web::resource("/me").get(get_me).patch(update_me));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -555,11 +555,11 @@ impl UpdateMeRequest {
     }
 }
 
-/// Changes the caller's own names and email signature (any valid credential; PUT and PATCH
-/// behave the same: fields left out are kept). Role and permissions change through
+/// Changes the caller's own names and email signature (any valid credential; fields left out
+/// are kept, null clears). Role and permissions change through
 /// `PATCH /staff/{id}` only.
 #[utoipa::path(
-    put,
+    patch,
     path = "/me",
     operation_id = "updateMe",
     tag = "staff",

@@ -357,7 +357,7 @@ async fn signatures_and_the_callers_profile(db: &TestDb) {
     // PUT and PATCH /me: fields given change, null clears, left out are kept.
     let (status, _, body) = call!(
         &app,
-        put(&vic.key, ME, json!({ "first_name": " Victoria ", "last_name": "Vance", "email_signature": "V." }))
+        patch(&vic.key, ME, json!({ "first_name": " Victoria ", "last_name": "Vance", "email_signature": "V." }))
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let body = json_of(&body);
@@ -378,12 +378,12 @@ async fn signatures_and_the_callers_profile(db: &TestDb) {
     let before = read!(&app, &vic.key, ME);
     let bad = refused!(
         &app,
-        put(&vic.key, ME, json!({ "first_name": "x".repeat(201), "email_signature": "y".repeat(10_001) })),
+        patch(&vic.key, ME, json!({ "first_name": "x".repeat(201), "email_signature": "y".repeat(10_001) })),
         422,
         "validation_failed"
     );
     assert_eq!(fields(&bad), ["first_name", "email_signature"]);
-    refused!(&app, put(&vic.key, ME, json!({ "role": "admin" })), 400, "invalid_json");
+    refused!(&app, patch(&vic.key, ME, json!({ "role": "admin" })), 400, "invalid_json");
     assert_eq!(read!(&app, &vic.key, ME), before, "nothing changed");
     refused!(&app, TestRequest::get().uri(ME), 401, "missing_credential");
 }
