@@ -115,3 +115,9 @@ pub struct ListResponse<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+/// An id from the path. A malformed one names no row, so it is the same 404 (`missing`) as an
+/// unknown or another organization's id.
+pub(crate) fn path_id<Id: std::str::FromStr>(raw: &str, missing: fn() -> ApiError) -> Result<Id, ApiError> {
+    raw.parse().map_err(|_| missing())
+}

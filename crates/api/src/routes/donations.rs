@@ -29,7 +29,7 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, flag, money_text, page_request, parse_time, tagged_cursor};
+use crate::fields::{Faults, ListResponse, flag, money_text, page_request, parse_time, path_id, tagged_cursor};
 use crate::idempotency::idempotent;
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
@@ -160,7 +160,7 @@ fn not_found() -> ApiError {
 
 /// A donation id from the path; a malformed one names no donation: 404.
 fn donation_id(raw: &str) -> Result<DonationId, ApiError> {
-    uuid::Uuid::parse_str(raw).map(DonationId::from_uuid).map_err(|_| not_found())
+    path_id(raw, not_found)
 }
 
 fn repo_error(err: RepoError) -> ApiError {

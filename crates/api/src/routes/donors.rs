@@ -24,7 +24,9 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, PageQuery, flag, money_text, page_request, parse_time, tagged_cursor};
+use crate::fields::{
+    Faults, ListResponse, PageQuery, flag, money_text, page_request, parse_time, path_id, tagged_cursor,
+};
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
@@ -267,7 +269,7 @@ fn not_found() -> ApiError {
 
 /// A donor id from the path; a malformed one names no donor: 404.
 fn donor_id(raw: &str) -> Result<DonorId, ApiError> {
-    uuid::Uuid::parse_str(raw).map(DonorId::from_uuid).map_err(|_| not_found())
+    path_id(raw, not_found)
 }
 
 fn repo_not_found(err: RepoError) -> ApiError {

@@ -18,7 +18,7 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, PageQuery, money_text, tagged_cursor};
+use crate::fields::{Faults, ListResponse, PageQuery, money_text, path_id, tagged_cursor};
 use crate::openapi::{Page, text_enum};
 use crate::patch::double_option;
 use crate::state::AppState;
@@ -176,7 +176,7 @@ fn not_found() -> ApiError {
 
 /// A project id from the path; a malformed one names no project: 404.
 fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
-    uuid::Uuid::parse_str(raw).map(ProjectId::from_uuid).map_err(|_| not_found())
+    path_id(raw, not_found)
 }
 
 fn repo_error(err: RepoError) -> ApiError {

@@ -20,7 +20,7 @@ use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     ValidationFailed,
 };
-use crate::fields::{Faults, ListResponse, flag, page_request, tagged_cursor};
+use crate::fields::{Faults, ListResponse, flag, page_request, path_id, tagged_cursor};
 use crate::openapi::Page;
 use crate::patch::double_option;
 use crate::state::AppState;
@@ -112,7 +112,7 @@ fn not_found() -> ApiError {
 
 /// A staff id from the path; a malformed one names no member: 404.
 fn staff_id(raw: &str) -> Result<StaffId, ApiError> {
-    uuid::Uuid::parse_str(raw).map(StaffId::from_uuid).map_err(|_| not_found())
+    path_id(raw, not_found)
 }
 
 fn repo_error(err: RepoError) -> ApiError {
