@@ -21,6 +21,8 @@ mod m20261125_000009_integrations;
 mod m20261125_000010_api_keys;
 mod m20261125_000011_donor_search_indexes;
 mod m20261125_000012_idempotency_keys;
+mod m20261125_000013_organization_country;
+mod m20261126_000014_donor_search_keys;
 
 /// A fingerprint of this crate's sources, computed at build time. Test harnesses name their
 /// migrated template databases after it, so a changed migration never reuses a stale template.
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_api_keys::Migration),
             Box::new(m20261125_000011_donor_search_indexes::Migration),
             Box::new(m20261125_000012_idempotency_keys::Migration),
+            Box::new(m20261125_000013_organization_country::Migration),
+            Box::new(m20261126_000014_donor_search_keys::Migration),
         ]
     }
 }

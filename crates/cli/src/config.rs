@@ -193,6 +193,12 @@ pub struct OrgCreateArgs {
     #[arg(long, value_name = "ID")]
     pub admin_clerk_id: Option<String>,
 
+    /// Where the organization works, ISO 3166-1 alpha-2 (`GB`): donors' phone numbers written
+    /// without a country code are read as numbers of this country when the donor has none
+    /// [default: none, then the US].
+    #[arg(long, value_name = "XX")]
+    pub country: Option<String>,
+
     /// Print one JSON object (ids, slug and the API key) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::donation::{Donation, NewDonation, PaymentMethod, Recurrence, RecurringFrequency, check_gift_amount};
 use crate::donor::{Donor, DonorPatch, DonorType, Household, NAME_MAX, NOTES_MAX, NewDonor, Spouse, validate_tags};
-use crate::organization::JourneyGraph;
+use crate::organization::{JourneyGraph, phone_region};
 use crate::shared::time::now;
 use crate::shared::{
     CountryCode, Currency, DonationId, DonorId, EmailAddress, Money, OrgScope, PhoneNumber, ProjectId, RepoError,
@@ -170,7 +170,8 @@ impl Tally<'_> {
 #[async_trait]
 pub trait ImportStore: Send + Sync {
     /// Donors, soft-deleted ones included, whose external id is one of `external_ids` or whose
-    /// (lower-case) email is one of `emails`.
+    /// (lower-case) email is one of `emails`. It does not wait for a write in flight: the
+    /// batches of this import are only certain to be seen after [`ImportStore::settle`].
     async fn donors_by_keys(
         &self,
         scope: &OrgScope,
@@ -391,8 +392,10 @@ impl DonorRow {
         })
     }
 
-    /// The row as a patch of `current` (a stored donor, or a blank new one).
-    fn patch_for(&self, current: &Donor) -> Result<DonorPatch, ValueError> {
+    /// The row as a patch of `current` (a stored donor, or a blank new one); a national phone
+    /// number without a donor country is read in `default_region` (the organization's), else
+    /// the US.
+    fn patch_for(&self, current: &Donor, default_region: Option<CountryCode>) -> Result<DonorPatch, ValueError> {
         let mut patch = self.patch.clone();
         let a = &self.address;
         let stored = &current.address;
@@ -404,8 +407,8 @@ impl DonorRow {
             country: a.country.unwrap_or(stored.country),
         };
         if let Some(raw) = &self.phone {
-            // A national number is read in the donor's country (the API's rule), else the US.
-            let region = Some(address.country.unwrap_or(CountryCode::US));
+            // The API's rule: the donor's country, else the organization's, else the US.
+            let region = Some(phone_region(address.country, default_region));
             let phone = raw
                 .as_deref()
                 .map(|p| PhoneNumber::parse_in_region(p, region))
@@ -437,9 +440,9 @@ impl DonorRow {
     }
 
     /// `current` with the row applied.
-    fn applied_to(&self, current: &Donor) -> Result<Donor, ValueError> {
+    fn applied_to(&self, current: &Donor, default_region: Option<CountryCode>) -> Result<Donor, ValueError> {
         let mut donor = current.clone();
-        donor.apply(self.patch_for(current)?)?;
+        donor.apply(self.patch_for(current, default_region)?)?;
         Ok(donor)
     }
 }
@@ -453,6 +456,9 @@ pub struct DonorImportOptions {
     pub dry_run: bool,
     /// The organization's journey graph: a row's stage must be one of its stages.
     pub journey_graph: Option<JourneyGraph>,
+    /// The organization's country: the region of a national phone number on a row whose donor
+    /// has no country (`None`: the US).
+    pub default_region: Option<CountryCode>,
 }
 
 /// The stored donor a row updates (`None`: the row creates one), or why the row is refused.
@@ -606,6 +612,13 @@ impl<'a> DonorImporter<'a> {
             .filter(|r| r.external_id.is_none() || match_email)
             .filter_map(|r| r.email.as_ref().map(|e| e.as_str().to_owned()))
             .collect();
+        // Without email matching, no row can match a donor an earlier batch of this file wrote:
+        // a repeated key was refused on its line already (`seen`). So the lookup runs while the
+        // previous batch is still being written. A row that may match by email needs that
+        // batch's donors first.
+        if match_email {
+            self.store.settle().await?;
+        }
         let stored = self.store.donors_by_keys(self.scope, external_ids, emails).await?;
         let (by_external_id, by_email) = index_donors(&stored);
         let blank =
@@ -621,7 +634,7 @@ impl<'a> DonorImporter<'a> {
                 }
             };
             let current = target.unwrap_or(&blank);
-            let donor = match row.applied_to(current) {
+            let donor = match row.applied_to(current, self.options.default_region) {
                 Ok(donor) => donor,
                 Err(err) => {
                     self.tally.reject(row.line, describe(&err));
@@ -1013,13 +1026,13 @@ mod tests {
         assert_eq!(row.email.as_ref().map(EmailAddress::as_str), Some("a@b.org"));
         assert_eq!(row.patch.tags, Some(vec!["x".to_owned(), "y".to_owned()]));
         let blank = Donor::register(NewDonor::individual(None, None).unwrap(), now());
-        let donor = row.applied_to(&blank).unwrap();
+        let donor = row.applied_to(&blank, None).unwrap();
         assert_eq!(donor.phone.map(|p| p.as_str().to_owned()).as_deref(), Some("+12025550101"));
         assert_eq!(parse(&["email"], &["nope"]).unwrap_err().field, "email");
         assert_eq!(parse(&["external_id", "donor_type"], &["D1", "company"]).unwrap_err().field, "donor_type");
         assert_eq!(parse(&["external_id", "custom_fields"], &["D1", "[1]"]).unwrap_err().field, "custom_fields");
         let individual = parse(&["external_id", "spouse_first_name"], &["D1", "Vincent"]).unwrap();
-        assert_eq!(individual.applied_to(&blank).unwrap_err().field, "donor_type", "spouse needs a couple");
+        assert_eq!(individual.applied_to(&blank, None).unwrap_err().field, "donor_type", "spouse needs a couple");
     }
 
     fn ada() -> Donor {
@@ -1060,6 +1073,43 @@ mod tests {
         assert_eq!((report.created, report.updated, report.unchanged, report.rejected), (2, 0, 1, 2));
         assert_eq!(report.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![4, 6]);
         assert_eq!(rejected, vec![4, 6]);
+    }
+
+    /// The phones of the donors one import creates from `rows` (external_id, phone,
+    /// address_country), with the organization's country `default_region`.
+    async fn imported_phones(default_region: Option<CountryCode>, rows: &[[&str; 3]]) -> Vec<Option<String>> {
+        let scope = OrgScope::for_tests(OrganizationId::new());
+        let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut store = MockImportStore::new();
+        store.expect_donors_by_keys().returning(|_, _, _| Ok(Vec::new()));
+        let sink = written.clone();
+        store.expect_write_donors().returning(move |_, created, _| {
+            sink.lock().unwrap().extend(created);
+            Ok(())
+        });
+        store.expect_settle().returning(|| Ok(()));
+        let options = DonorImportOptions { default_region, ..DonorImportOptions::default() };
+        let header = ["external_id", "phone", "address_country"];
+        let mut importer = DonorImporter::new(&store, &scope, &header, options, Box::new(|_| {})).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            importer.push(i as u64 + 2, row).await.unwrap();
+        }
+        let report = importer.finish().await.unwrap();
+        assert_eq!(report.rejected, 0, "{:?}", report.errors);
+        let donors = written.lock().unwrap().clone();
+        donors.iter().map(|d| d.phone.as_ref().map(|p| p.as_str().to_owned())).collect()
+    }
+
+    #[tokio::test]
+    async fn national_phone_numbers_read_in_the_donor_then_the_organization_country() {
+        let gb = CountryCode::parse("GB").ok();
+        let rows = [["D1", "020 7946 0958", ""], ["D2", "01 42 68 53 00", "FR"], ["D3", "+1 202 555 0101", ""]];
+        let phones = imported_phones(gb, &rows).await;
+        let want = ["+442079460958", "+33142685300", "+12025550101"];
+        assert_eq!(phones, want.map(|p| Some(p.to_owned())), "the organization's GB, the donor's FR, E.164 as is");
+        // Without an organization country, a national number reads as one of the US.
+        let phones = imported_phones(None, &[["D1", "(202) 555-0199", ""]]).await;
+        assert_eq!(phones, [Some("+12025550199".to_owned())]);
     }
 
     #[tokio::test]

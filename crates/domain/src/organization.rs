@@ -5,7 +5,9 @@ use std::fmt;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::shared::{OrgScope, OrganizationId, RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text};
+use crate::shared::{
+    CountryCode, OrgScope, OrganizationId, RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text,
+};
 
 /// A URL-safe organization handle: lower-case letters, digits and single hyphens, 2 to 63 long.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,6 +82,9 @@ pub struct Organization {
     pub website_url: Option<WebUrl>,
     pub website_data: Option<serde_json::Value>,
     pub website_last_crawled: Option<Timestamp>,
+    /// Where the organization works (not in the spec): the region of donor phone numbers written
+    /// without a country code, when the donor's own address has no country.
+    pub country: Option<CountryCode>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -90,6 +95,7 @@ pub struct NewOrganization {
     pub name: String,
     pub slug: Slug,
     pub website_url: Option<WebUrl>,
+    pub country: Option<CountryCode>,
 }
 
 impl NewOrganization {
@@ -99,6 +105,7 @@ impl NewOrganization {
             name: required_text("name", name, 200)?,
             slug,
             website_url: None,
+            country: None,
         })
     }
 }
@@ -113,6 +120,7 @@ pub struct OrganizationPatch {
     pub website_url: Option<Option<WebUrl>>,
     pub website_data: Option<Option<serde_json::Value>>,
     pub website_last_crawled: Option<Option<Timestamp>>,
+    pub country: Option<Option<CountryCode>>,
 }
 
 impl Organization {
@@ -141,11 +149,20 @@ impl Organization {
         if let Some(v) = patch.website_last_crawled {
             self.website_last_crawled = v;
         }
+        if let Some(v) = patch.country {
+            self.country = v;
+        }
         Ok(())
     }
 }
 
 impl Organization {
+    /// The region a donor's national phone number is read in: the donor's own country, else
+    /// the organization's, else the United States.
+    pub fn phone_region(&self, donor_country: Option<CountryCode>) -> CountryCode {
+        phone_region(donor_country, self.country)
+    }
+
     /// The stored journey graph, typed (`None` when there is none).
     pub fn journey_graph(&self) -> Result<Option<JourneyGraph>, RepoError> {
         self.donor_journey_graph
@@ -153,6 +170,12 @@ impl Organization {
             .map(|json| JourneyGraph::from_json(json).map_err(|e| RepoError::Corrupt(e[0].to_string())))
             .transpose()
     }
+}
+
+/// The region a donor's national phone number is read in: the donor's country, else the
+/// organization's, else the United States (see `docs/decisions/0021-organization-country.md`).
+pub fn phone_region(donor_country: Option<CountryCode>, organization_country: Option<CountryCode>) -> CountryCode {
+    donor_country.or(organization_country).unwrap_or(CountryCode::US)
 }
 
 /// The donor journey: named stages and the moves allowed between them.
@@ -486,10 +509,9 @@ mod tests {
         assert!(graph_faults(huge)[0].starts_with("donor_journey_graph: is 700"), "the size is checked first");
     }
 
-    #[test]
-    fn applying_a_bad_graph_is_refused() {
+    fn hope() -> Organization {
         let at = crate::shared::time::now();
-        let mut org = Organization {
+        Organization {
             id: OrganizationId::new(),
             clerk_id: "org_1".into(),
             name: "Hope".into(),
@@ -499,15 +521,42 @@ mod tests {
             website_url: None,
             website_data: None,
             website_last_crawled: None,
+            country: None,
             created_at: at,
             updated_at: at,
-        };
+        }
+    }
+
+    #[test]
+    fn applying_a_bad_graph_is_refused() {
+        let mut org = hope();
         let patch = OrganizationPatch {
             donor_journey_graph: Some(Some(serde_json::json!({ "stages": 1 }))),
             ..Default::default()
         };
         assert_eq!(org.apply(patch).unwrap_err().field, "donor_journey_graph.stages");
         assert_eq!(org.donor_journey_graph, None);
+    }
+
+    #[test]
+    fn phone_region_prefers_the_donor_then_the_organization_then_the_us() {
+        let gb = CountryCode::parse("GB").unwrap();
+        let fr = CountryCode::parse("FR").unwrap();
+        assert_eq!(phone_region(Some(fr), Some(gb)), fr);
+        assert_eq!(phone_region(None, Some(gb)), gb);
+        assert_eq!(phone_region(None, None), CountryCode::US);
+    }
+
+    #[test]
+    fn a_patch_sets_and_clears_the_country() {
+        let mut org = hope();
+        let gb = CountryCode::parse("GB").unwrap();
+        org.apply(OrganizationPatch { country: Some(Some(gb)), ..Default::default() }).unwrap();
+        assert_eq!((org.country, org.phone_region(None)), (Some(gb), gb));
+        org.apply(OrganizationPatch { name: Some("Hope 2".into()), ..Default::default() }).unwrap();
+        assert_eq!(org.country, Some(gb), "absent leaves it alone");
+        org.apply(OrganizationPatch { country: Some(None), ..Default::default() }).unwrap();
+        assert_eq!((org.country, org.phone_region(None)), (None, CountryCode::US));
     }
 
     #[test]

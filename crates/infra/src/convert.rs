@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use givance_domain::donation::{Donation, PaymentMethod, Recurrence, RecurringFrequency};
 use givance_domain::donor::{Address, Donor, DonorType, Household, Spouse};
-use givance_domain::{Currency, DonationId, DonorId, Money, ProjectId, RepoError, Timestamp, ValueError};
+use givance_domain::{
+    Currency, DonationId, DonorId, EmailAddress, Money, PhoneNumber, ProjectId, RepoError, Timestamp, ValueError,
+};
 use sea_orm::ActiveValue::Set;
 use sea_orm::prelude::Json;
 use uuid::Uuid;
@@ -27,6 +29,12 @@ where
     value.map(|text| text.parse::<T>()).transpose().map_err(RepoError::from)
 }
 
+/// An email address this system stored (validated on the way in; see
+/// [`EmailAddress::from_normalised`]).
+pub(crate) fn stored_email(value: Option<String>) -> Result<Option<EmailAddress>, RepoError> {
+    Ok(value.map(EmailAddress::from_normalised).transpose()?)
+}
+
 /// A JSON array of strings (the schema's TEXT[] columns); NULL reads as empty.
 pub(crate) fn string_list(column: &str, value: Option<Json>) -> Result<Vec<String>, RepoError> {
     match value {
@@ -42,19 +50,16 @@ pub(crate) fn string_list_json(values: &[String]) -> Json {
 /// The one mapping of a stored donor row to the entity.
 pub(crate) fn donor_to_domain(m: donor::Model) -> Result<Donor, RepoError> {
     let donor_type = parse_optional::<DonorType>(m.donor_type)?.unwrap_or(DonorType::Individual);
-    let spouse = Spouse {
-        first_name: m.spouse_first_name,
-        last_name: m.spouse_last_name,
-        email: parse_optional(m.spouse_email)?,
-    };
+    let spouse =
+        Spouse { first_name: m.spouse_first_name, last_name: m.spouse_last_name, email: stored_email(m.spouse_email)? };
     Ok(Donor {
         id: DonorId::from_uuid(m.id),
         external_id: m.external_id,
         household: Household::from_parts(donor_type, spouse)?,
         first_name: m.first_name,
         last_name: m.last_name,
-        email: parse_optional(m.email)?,
-        phone: parse_optional(m.phone)?,
+        email: stored_email(m.email)?,
+        phone: m.phone.map(PhoneNumber::from_e164).transpose()?,
         address: Address {
             street: m.address_street,
             city: m.address_city,

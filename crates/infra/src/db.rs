@@ -98,6 +98,9 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .connect_timeout(settings.connect_timeout)
         .acquire_timeout(settings.connect_timeout)
         .sqlx_logging(false)
+        // No ping before every query: it doubled the round trips of a request. A connection the
+        // server dropped fails its next query instead (a 503 for that request) and is discarded.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
                 .foreign_keys(true)

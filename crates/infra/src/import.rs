@@ -2,10 +2,11 @@
 //! (which validates, matches and batches), and implements its batch store port with SeaORM:
 //! one lookup query per batch and one transaction of multi-row statements to write it.
 //!
-//! A batch's write runs on its own task while the importer reads and validates the next batch
-//! (at most one write in flight, so memory stays at two batches); every store call first waits
-//! for it, so a lookup always sees the previous batch, and a failed write stops the import at
-//! the next call or at `settle`.
+//! A batch's write runs on its own task while the importer reads, looks up and validates the
+//! next batch (at most one write in flight, so memory stays at two batches). The next write,
+//! the donation lookups and `settle` first wait for it, so a failed write stops the import
+//! there; the donor lookup does not (the importer settles first when it must see the previous
+//! batch). On PostgreSQL a batch is one `INSERT ... SELECT * FROM UNNEST(...)` (see `bulk`).
 //!
 //! Updates are written as `INSERT ... ON CONFLICT (id) DO UPDATE` over rows found in the
 //! organization a moment before, so that a batch of updates is one statement on both
@@ -32,6 +33,7 @@ use sea_orm::{
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+use crate::bulk::{BulkInsert, sqlx_err};
 use crate::convert::{donation_new_row, donation_to_domain, donor_new_row, donor_to_domain};
 use crate::entities::{donation, donor, project};
 use crate::error::write_err;
@@ -135,7 +137,6 @@ impl ImportStore for SeaImportStore {
         external_ids: Vec<String>,
         emails: Vec<String>,
     ) -> Result<Vec<Donor>, RepoError> {
-        self.written().await?;
         let mut keys = Condition::any();
         if !external_ids.is_empty() {
             keys = keys.add(donor::Column::ExternalId.is_in(external_ids));
@@ -213,19 +214,28 @@ async fn write_donors(
     created: Vec<Donor>,
     updated: Vec<Donor>,
 ) -> Result<(), RepoError> {
+    let rows = |donors: &[Donor]| donors.iter().map(|d| donor_new_row(org, d)).collect::<Vec<_>>();
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        let mut tx = conn.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
+        if let Some(insert) = BulkInsert::new::<donor::Entity>(rows(&created))? {
+            insert.execute(&mut tx).await?;
+        }
+        if let Some(upsert) = BulkInsert::new::<donor::Entity>(rows(&updated))? {
+            let (id, organization) = (donor::Column::Id, donor::Column::OrganizationId);
+            upsert.or_update(donor::Entity, id, DONOR_UPDATE_COLUMNS, organization, org).execute(&mut tx).await?;
+        }
+        return tx.commit().await.map_err(sqlx_err);
+    }
     let txn = conn.begin().await.map_err(write_err)?;
     if !created.is_empty() {
-        donor::Entity::insert_many(created.iter().map(|d| donor_new_row(org, d)))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(write_err)?;
+        donor::Entity::insert_many(rows(&created)).exec_without_returning(&txn).await.map_err(write_err)?;
     }
     if !updated.is_empty() {
         let on_conflict = OnConflict::column(donor::Column::Id)
             .update_columns(DONOR_UPDATE_COLUMNS.iter().copied())
             .action_and_where(Expr::col((donor::Entity, donor::Column::OrganizationId)).eq(org))
             .to_owned();
-        donor::Entity::insert_many(updated.iter().map(|d| donor_new_row(org, d)))
+        donor::Entity::insert_many(rows(&updated))
             .on_conflict(on_conflict)
             .exec_without_returning(&txn)
             .await
@@ -235,12 +245,17 @@ async fn write_donors(
 }
 
 async fn insert_donations(conn: DatabaseConnection, org: Uuid, created: Vec<Donation>) -> Result<(), RepoError> {
-    let txn = conn.begin().await.map_err(write_err)?;
     // The composite foreign keys refuse a donor or project of another organization.
-    donation::Entity::insert_many(created.iter().map(|d| donation_new_row(org, d)))
-        .exec_without_returning(&txn)
-        .await
-        .map_err(write_err)?;
+    let rows: Vec<_> = created.iter().map(|d| donation_new_row(org, d)).collect();
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        let mut tx = conn.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
+        if let Some(insert) = BulkInsert::new::<donation::Entity>(rows)? {
+            insert.execute(&mut tx).await?;
+        }
+        return tx.commit().await.map_err(sqlx_err);
+    }
+    let txn = conn.begin().await.map_err(write_err)?;
+    donation::Entity::insert_many(rows).exec_without_returning(&txn).await.map_err(write_err)?;
     txn.commit().await.map_err(write_err)
 }
 

@@ -1,6 +1,7 @@
 //! Givance adapters: the SeaORM repositories behind the domain's ports, database connection
 //! and migration, and (later) mailers, LLM clients and the rest of the outbound world.
 
+mod bulk;
 mod convert;
 pub mod credentials;
 pub mod db;

@@ -16,6 +16,31 @@ pub(crate) enum Direction {
     OldestFirst,
 }
 
+impl Direction {
+    pub(crate) fn order(self) -> Order {
+        match self {
+            Direction::NewestFirst => Order::Desc,
+            Direction::OldestFirst => Order::Asc,
+        }
+    }
+}
+
+/// The rows after the request's cursor in `direction`, by `created` then `id`; `None` on the
+/// first page.
+pub(crate) fn past_cursor<C: ColumnTrait>(
+    created: C,
+    id: C,
+    direction: Direction,
+    request: &PageRequest,
+) -> Option<Condition> {
+    let after = request.after()?;
+    let (past_created, past_id) = match direction {
+        Direction::NewestFirst => (created.lt(after.created_at), id.lt(after.id)),
+        Direction::OldestFirst => (created.gt(after.created_at), id.gt(after.id)),
+    };
+    Some(Condition::any().add(past_created).add(Condition::all().add(created.eq(after.created_at)).add(past_id)))
+}
+
 /// Reads one page of `select`, newest first, by `created` then `id`.
 pub(crate) async fn fetch_page<E, C>(
     conn: &C,
@@ -48,19 +73,10 @@ where
     E::Model: FromQueryResult + Send + Sync,
     C: ConnectionTrait,
 {
-    let order = match direction {
-        Direction::NewestFirst => Order::Desc,
-        Direction::OldestFirst => Order::Asc,
-    };
+    let order = direction.order();
     let mut select = select.order_by(created, order.clone()).order_by(id, order).limit(request.limit() + 1);
-    if let Some(after) = request.after() {
-        let (past_created, past_id) = match direction {
-            Direction::NewestFirst => (created.lt(after.created_at), id.lt(after.id)),
-            Direction::OldestFirst => (created.gt(after.created_at), id.gt(after.id)),
-        };
-        select = select.filter(
-            Condition::any().add(past_created).add(Condition::all().add(created.eq(after.created_at)).add(past_id)),
-        );
+    if let Some(past) = past_cursor(created, id, direction, &request) {
+        select = select.filter(past);
     }
     let rows = select.all(conn).await.map_err(write_err)?;
     Ok(Page::from_rows(rows, request, |row| {

@@ -11,7 +11,7 @@ use givance_domain::donor::{
     Address, Donor, DonorPatch, DonorQuery, DonorSort, DonorType, Household, NAME_MAX, NOTES_MAX, NewDonor,
     SearchPrefix, Spouse, validate_tags,
 };
-use givance_domain::organization::JourneyGraph;
+use givance_domain::organization::{JourneyGraph, Organization, phone_region};
 use givance_domain::{
     CountryCode, DonorId, EmailAddress, OrgScope, PageRequest, PhoneNumber, RepoError, Timestamp, ValueError,
     optional_text,
@@ -184,10 +184,15 @@ fn parse_country(raw: Option<&str>) -> Result<Option<CountryCode>, ValueError> {
     blank_to_none(raw).map(|c| CountryCode::parse(c).map_err(|err| err.for_field("address_country"))).transpose()
 }
 
-/// E.164, reading a national number as one of `region` (the donor's country, else the US).
-fn parse_phone(raw: Option<&str>, region: Option<CountryCode>) -> Result<Option<PhoneNumber>, ValueError> {
+/// E.164, reading a national number as one of the donor's country, else the organization's,
+/// else the US.
+fn parse_phone(
+    raw: Option<&str>,
+    donor_country: Option<CountryCode>,
+    organization_country: Option<CountryCode>,
+) -> Result<Option<PhoneNumber>, ValueError> {
     blank_to_none(raw)
-        .map(|p| PhoneNumber::parse_in_region(p, Some(region.unwrap_or(CountryCode::US))))
+        .map(|p| PhoneNumber::parse_in_region(p, Some(phone_region(donor_country, organization_country))))
         .transpose()
         .map_err(|err| err.for_field("phone"))
 }
@@ -250,8 +255,10 @@ fn check_known_stage(graph: Option<&JourneyGraph>, stage: &str) -> Result<(), Va
     }
 }
 
-async fn journey_graph(state: &AppState, scope: &OrgScope) -> Result<Option<JourneyGraph>, ApiError> {
-    Ok(state.repos.organizations.get(scope).await?.journey_graph()?)
+/// The scope's organization, read only when `needed`: a handler loads it at most once, for
+/// its journey graph and its country (the default phone region).
+async fn organization_if(state: &AppState, scope: &OrgScope, needed: bool) -> Result<Option<Organization>, ApiError> {
+    Ok(if needed { Some(state.repos.organizations.get(scope).await?) } else { None })
 }
 
 fn write_error(err: RepoError) -> ApiError {
@@ -295,7 +302,8 @@ pub struct CreateDonorRequest {
     pub last_name: Option<String>,
     #[schema(format = Email)]
     pub email: Option<String>,
-    /// E.164, or a national number of `address_country` (else the US).
+    /// E.164, or a national number of `address_country`, else of the organization's `country`,
+    /// else of the US.
     #[schema(example = "+14155550123")]
     pub phone: Option<String>,
     /// Only for a couple.
@@ -338,7 +346,11 @@ pub struct CreateDonorRequest {
 
 impl CreateDonorRequest {
     /// The domain command, or every invalid field.
-    fn into_new_donor(self, graph: Option<&JourneyGraph>) -> Result<NewDonor, ApiError> {
+    fn into_new_donor(
+        self,
+        graph: Option<&JourneyGraph>,
+        organization_country: Option<CountryCode>,
+    ) -> Result<NewDonor, ApiError> {
         let mut f = Faults::default();
         let donor_type = match self.donor_type.as_deref() {
             None => Some(DonorType::Individual),
@@ -348,7 +360,7 @@ impl CreateDonorRequest {
         let last_name = f.take(optional_text("last_name", self.last_name.as_deref(), NAME_MAX));
         let email = f.take(parse_email("email", self.email.as_deref()));
         let country = f.take(parse_country(self.address_country.as_deref()));
-        let phone = f.take(parse_phone(self.phone.as_deref(), country.flatten()));
+        let phone = f.take(parse_phone(self.phone.as_deref(), country.flatten(), organization_country));
         let spouse = Spouse {
             first_name: f
                 .take(optional_text("spouse_first_name", self.spouse_first_name.as_deref(), NAME_MAX))
@@ -426,11 +438,17 @@ async fn create_donor(
     body: web::Json<CreateDonorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONORS_WRITE)?;
-    let graph = match body.journey_stage.as_deref() {
-        Some(_) => journey_graph(&state, scope).await?,
-        None => None,
+    // The organization gives the journey graph a stage is checked against, and the region of a
+    // national phone number when the donor has no country.
+    let national_phone = blank_to_none(body.phone.as_deref()).is_some_and(|p| !p.starts_with('+'));
+    let needs_region = national_phone && blank_to_none(body.address_country.as_deref()).is_none();
+    let organization = organization_if(&state, scope, body.journey_stage.is_some() || needs_region).await?;
+    let graph = match (&body.journey_stage, &organization) {
+        (Some(_), Some(organization)) => organization.journey_graph()?,
+        _ => None,
     };
-    let new = body.into_inner().into_new_donor(graph.as_ref())?;
+    let country = organization.as_ref().and_then(|o| o.country);
+    let new = body.into_inner().into_new_donor(graph.as_ref(), country)?;
     let donor = state.repos.donors.create(scope, new).await.map_err(write_error)?;
     tracing::info!(donor = %donor.id, "donor created");
     Ok(HttpResponse::Created().json(DonorResponse::from(donor)))
@@ -644,6 +662,8 @@ pub struct UpdateDonorRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = Email)]
     pub email: Option<Option<String>>,
+    /// E.164, or a national number of the donor's country (as patched), else of the
+    /// organization's `country`, else of the US.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, example = "+14155550123")]
     pub phone: Option<Option<String>>,
@@ -711,7 +731,7 @@ fn text_patch(
 
 impl UpdateDonorRequest {
     /// The domain patch against `current`, or every invalid field.
-    fn into_patch(self, current: &Donor) -> Result<DonorPatch, ApiError> {
+    fn into_patch(self, current: &Donor, organization_country: Option<CountryCode>) -> Result<DonorPatch, ApiError> {
         let mut f = Faults::default();
         let mut patch = DonorPatch {
             external_id: text_patch(&mut f, "external_id", self.external_id, NAME_MAX),
@@ -752,7 +772,7 @@ impl UpdateDonorRequest {
             patch.address = Some(address);
         }
         if let Some(phone) = self.phone {
-            patch.phone = f.take(parse_phone(phone.as_deref(), country));
+            patch.phone = f.take(parse_phone(phone.as_deref(), country, organization_country));
         }
 
         // The household, merged over the stored one.
@@ -885,11 +905,23 @@ async fn update_donor(
     }
     let id = donor_id(&id)?;
     let current = state.repos.donors.get(scope, id).await?.ok_or_else(not_found)?;
-    let patch = body.into_inner().into_patch(&current)?;
+    // One read of the organization, when the patch needs its graph or its country.
+    let national_phone =
+        body.phone.as_ref().and_then(|p| blank_to_none(p.as_deref())).is_some_and(|p| !p.starts_with('+'));
+    let donor_country = match &body.address_country {
+        None => current.address.country.is_some(),
+        Some(country) => blank_to_none(country.as_deref()).is_some(),
+    };
+    let stage_given = matches!(body.journey_stage, Some(Some(_)));
+    let organization = organization_if(&state, scope, stage_given || (national_phone && !donor_country)).await?;
+    let patch = body.into_inner().into_patch(&current, organization.as_ref().and_then(|o| o.country))?;
     if let Some(Some(to)) = &patch.journey_stage
         && current.journey_stage.as_deref() != Some(to.as_str())
     {
-        let graph = journey_graph(&state, scope).await?;
+        let graph = match &organization {
+            Some(organization) => organization.journey_graph()?,
+            None => state.repos.organizations.get(scope).await?.journey_graph()?,
+        };
         check_transition(graph.as_ref(), current.journey_stage.as_deref(), to, query.force)?;
         if query.force {
             tracing::info!(donor = %id, from = ?current.journey_stage, to = %to, "journey stage forced by an admin");

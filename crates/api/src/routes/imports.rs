@@ -133,11 +133,18 @@ fn store(state: &AppState) -> SeaImportStore {
     SeaImportStore::new(state.db.clone())
 }
 
-async fn journey_graph(
+/// The donor import's options that come from the organization: its journey graph (a row's
+/// stage must be one of its stages) and its country (the region of a national phone number on
+/// a row whose donor has no country).
+async fn donor_options(
     state: &AppState,
     scope: &OrgScope,
-) -> Result<Option<givance_domain::organization::JourneyGraph>, ApiError> {
-    Ok(state.repos.organizations.get(scope).await?.journey_graph()?)
+    match_email: bool,
+    dry_run: bool,
+) -> Result<DonorImportOptions, ApiError> {
+    let organization = state.repos.organizations.get(scope).await?;
+    let journey_graph = organization.journey_graph()?;
+    Ok(DonorImportOptions { match_email, dry_run, journey_graph, default_region: organization.country })
 }
 
 /// Imports donors from a CSV body; rows match stored donors by `external_id` (by email for rows
@@ -171,7 +178,7 @@ pub async fn import_donors_csv(
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONORS_WRITE)?;
     let (dry_run, match_email) = read_options(&req, &query, true)?;
-    let options = DonorImportOptions { match_email, dry_run, journey_graph: journey_graph(&state, scope).await? };
+    let options = donor_options(&state, scope, match_email, dry_run).await?;
     let store = store(&state);
     let report =
         import_donors(&store, scope, &body[..], options, Box::new(|_| {}), &mut |_| {}).await.map_err(import_error)?;

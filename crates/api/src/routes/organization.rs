@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use givance_domain::access::{ORGANIZATION_READ, ORGANIZATION_WRITE};
 use givance_domain::organization::{JourneyGraph, Organization, OrganizationPatch, Slug};
-use givance_domain::{RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text};
+use givance_domain::{CountryCode, RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,6 +39,10 @@ pub struct OrganizationResponse {
     pub donor_journey_graph: Option<serde_json::Value>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub website_last_crawled: Option<Timestamp>,
+    /// ISO 3166-1 alpha-2: the region of a donor's phone number written without a country
+    /// code when the donor has no `address_country` (null: the US).
+    #[schema(example = "GB")]
+    pub country: Option<String>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -56,6 +60,7 @@ impl From<Organization> for OrganizationResponse {
             ai_instructions: o.ai_instructions,
             donor_journey_graph: o.donor_journey_graph,
             website_last_crawled: o.website_last_crawled,
+            country: o.country.map(|c| c.as_str().to_owned()),
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -87,6 +92,11 @@ pub struct UpdateOrganizationRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Object>)]
     pub donor_journey_graph: Option<Option<serde_json::Value>>,
+    /// ISO 3166-1 alpha-2, any case (stored upper-case): the default region of donors' national
+    /// phone numbers; null or blank clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 2, max_length = 2, example = "GB")]
+    pub country: Option<Option<String>>,
 }
 
 impl UpdateOrganizationRequest {
@@ -121,6 +131,12 @@ impl UpdateOrganizationRequest {
             match optional_text("ai_instructions", text.as_deref(), AI_INSTRUCTIONS_MAX) {
                 Ok(text) => patch.ai_instructions = Some(text),
                 Err(e) => errors.push(e),
+            }
+        }
+        if let Some(country) = self.country {
+            match country.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(CountryCode::parse).transpose() {
+                Ok(country) => patch.country = Some(country),
+                Err(e) => errors.push(e.for_field("country")),
             }
         }
         match self.donor_journey_graph {

@@ -593,3 +593,57 @@ async fn other_tenants_and_missing_credentials(db: &TestDb) {
     assert_eq!(json_of(&body)["first_name"], "Ada");
 }
 on_both_backends!(donor_isolation, other_tenants_and_missing_credentials);
+
+/// National phone numbers read in the donor's country, else the organization's, else the US.
+async fn phone_region_falls_back_to_the_organization_country(db: &TestDb) {
+    let repos = repos(db);
+    let hope = organization(&repos, "hope").await;
+    let admin = member(&repos, &hope, "ada", Role::Admin).await;
+    let app = test::init_service(givance_api::app(state(db))).await;
+    const LONDON: &str = "020 7946 0958";
+
+    // No organization country: the US. "020 7946 0958" is no valid US number.
+    let (status, headers, body) = call!(&app, post(&admin.key, "/api/v1/donors", json!({ "phone": LONDON })));
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(fields(&problem(422, &headers, &body, "validation_failed")), ["phone"]);
+    let us = create!(&app, &admin.key, json!({ "first_name": "Sam", "phone": "(202) 555-0199" }));
+    assert_eq!(us["phone"], "+12025550199");
+
+    assert_eq!(call!(&app, patch_org(&admin.key, json!({ "country": "GB" }))).0, 200);
+
+    // The organization's GB for a donor without a country; the donor's own country wins.
+    let uk = create!(&app, &admin.key, json!({ "first_name": "Mary", "phone": LONDON }));
+    assert_eq!((uk["phone"].as_str(), uk["address_country"].as_str()), (Some("+442079460958"), None));
+    let french =
+        create!(&app, &admin.key, json!({ "first_name": "Luc", "phone": "01 42 68 53 00", "address_country": "FR" }));
+    assert_eq!(french["phone"], "+33142685300");
+    let american = create!(&app, &admin.key, json!({ "phone": "(202) 555-0100", "address_country": "US" }));
+    assert_eq!(american["phone"], "+12025550100");
+    let international = create!(&app, &admin.key, json!({ "phone": "+1 202 555 0101" }));
+    assert_eq!(international["phone"], "+12025550101", "a number with its country code keeps it");
+
+    // PATCH: the same order, with the donor's country as patched.
+    let sam = format!("/api/v1/donors/{}", us["id"].as_str().unwrap());
+    let (status, _, body) = call!(&app, patch(&admin.key, &sam, json!({ "phone": LONDON })));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["phone"], "+442079460958", "no donor country: the organization's");
+    let (status, _, body) =
+        call!(&app, patch(&admin.key, &sam, json!({ "address_country": "FR", "phone": "01 42 68 53 00" })));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["phone"], "+33142685300");
+    let (status, headers, body) = call!(&app, patch(&admin.key, &sam, json!({ "phone": LONDON })));
+    assert_eq!(status, 422, "the stored FR wins over the organization's GB: {}", String::from_utf8_lossy(&body));
+    assert_eq!(fields(&problem(422, &headers, &body, "validation_failed")), ["phone"]);
+    let (status, _, body) = call!(&app, patch(&admin.key, &sam, json!({ "address_country": null, "phone": LONDON })));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["phone"], "+442079460958", "a cleared donor country falls back to the organization's");
+
+    // Clearing the organization's country brings the US back.
+    assert_eq!(call!(&app, patch_org(&admin.key, json!({ "country": null }))).0, 200);
+    let (status, _, body) = call!(&app, patch(&admin.key, &sam, json!({ "phone": "(202) 555-0142" })));
+    assert_eq!(status, 200);
+    assert_eq!(json_of(&body)["phone"], "+12025550142");
+    let (status, _, _) = call!(&app, post(&admin.key, "/api/v1/donors", json!({ "phone": LONDON })));
+    assert_eq!(status, 422);
+}
+on_both_backends!(donor_phone_region, phone_region_falls_back_to_the_organization_country);

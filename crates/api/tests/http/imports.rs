@@ -316,3 +316,28 @@ async fn imports_never_touch_another_organization(db: &TestDb) {
     assert!(exported.contains("Theirs") && !exported.contains("Ours"), "{exported}");
 }
 on_both_backends!(tenant_isolation, imports_never_touch_another_organization);
+
+/// A national phone number on a row without a country reads in the organization's country.
+async fn national_phones_read_in_the_organization_country(db: &TestDb) {
+    let repos = repos(db);
+    let hope = organization(&repos, "hope").await;
+    let admin = member(&repos, &hope, "ada", Role::Admin).await;
+    let app = test::init_service(givance_api::app(state(db))).await;
+    let csv = "external_id,phone,address_country\nP1,020 7946 0958,\nP2,01 42 68 53 00,FR\n";
+
+    // No organization country: the US, where the London number is no number.
+    let report = import!(&app, &admin.key, DONORS, csv);
+    assert_eq!(counts(&report), (1, 0, 0, 1), "{report}");
+    assert_eq!(lines(&report), vec![2], "{report}");
+    assert!(report["errors"][0]["reason"].as_str().unwrap().starts_with("phone"), "{report}");
+
+    let (status, _, _) = call!(&app, crate::tenants::patch_org(&admin.key, json!({ "country": "GB" })));
+    assert_eq!(status, 200);
+    let report = import!(&app, &admin.key, DONORS, csv);
+    assert_eq!(counts(&report), (1, 0, 1, 0), "{report}");
+    let stored = donors!(&app, &admin.key);
+    let phones: Vec<(&str, &str)> =
+        stored.iter().map(|d| (d["external_id"].as_str().unwrap(), d["phone"].as_str().unwrap())).collect();
+    assert_eq!(phones, [("P1", "+442079460958"), ("P2", "+33142685300")], "the donor's own FR still wins");
+}
+on_both_backends!(import_phone_region, national_phones_read_in_the_organization_country);

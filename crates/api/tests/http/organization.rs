@@ -166,3 +166,58 @@ async fn journey_graph_faults_are_422_naming_the_path(db: &TestDb) {
     assert_eq!(call!(&app, req).0, 401);
 }
 on_both_backends!(organization_journey_graph, journey_graph_faults_are_422_naming_the_path);
+
+async fn country_is_set_cleared_and_checked(db: &TestDb) {
+    let repos = repos(db);
+    let hope = organization(&repos, "hope").await;
+    let admin = member(&repos, &hope, "ada", Role::Admin).await;
+    let app = test::init_service(givance_api::app(state(db))).await;
+    let read = async || -> Value {
+        let (status, _, body) = call!(&app, get_org(&admin.key));
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).unwrap()
+    };
+    assert!(read().await["country"].is_null(), "no country by default");
+
+    // Any case in, upper case stored; absent leaves it alone.
+    let (status, _, body) = call!(&app, patch_org(&admin.key, json!({ "country": " gb " })));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["country"], "GB");
+    let (status, _, _) = call!(&app, patch_org(&admin.key, json!({ "name": "Hope UK" })));
+    assert_eq!(status, 200);
+    let stored = read().await;
+    assert_eq!((stored["country"].as_str(), stored["name"].as_str()), (Some("GB"), Some("Hope UK")));
+
+    // A bad value: 422 naming `country`, with any other bad field; nothing stored.
+    for bad in [json!("XX"), json!("GBR"), json!("1"), json!(44)] {
+        let (status, headers, body) = call!(&app, patch_org(&admin.key, json!({ "name": "Changed", "country": bad })));
+        if bad.is_string() {
+            assert_eq!(status, 422, "{bad}: {}", String::from_utf8_lossy(&body));
+            let problem = problem(422, &headers, &body, "validation_failed");
+            assert_eq!(problem["errors"][0]["field"], "country", "{problem}");
+            assert!(problem["errors"][0]["message"].as_str().unwrap().contains("ISO 3166-1"), "{problem}");
+        } else {
+            // Not a string at all: the body does not parse.
+            assert_eq!(status, 400, "{bad}: {}", String::from_utf8_lossy(&body));
+        }
+    }
+    let (status, headers, body) = call!(&app, patch_org(&admin.key, json!({ "slug": "Bad Slug", "country": "ZZ" })));
+    assert_eq!(status, 422);
+    let problem = problem(422, &headers, &body, "validation_failed");
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["slug", "country"]);
+    assert_eq!(read().await, stored, "no failed PATCH stored anything");
+
+    // Explicit null clears, and so does blank text.
+    let (status, _, body) = call!(&app, patch_org(&admin.key, json!({ "country": null })));
+    assert_eq!(status, 200);
+    assert!(serde_json::from_slice::<Value>(&body).unwrap()["country"].is_null());
+    assert!(read().await["country"].is_null(), "the clear was stored");
+    call!(&app, patch_org(&admin.key, json!({ "country": "FR" })));
+    assert_eq!(read().await["country"], "FR");
+    let (status, _, _) = call!(&app, patch_org(&admin.key, json!({ "country": "  " })));
+    assert_eq!(status, 200);
+    assert!(read().await["country"].is_null());
+}
+on_both_backends!(organization_country, country_is_set_cleared_and_checked);

@@ -7,7 +7,7 @@ use givance_domain::organization::{NewOrganization, Slug};
 use givance_domain::shared::time::now;
 use givance_domain::staff::{NewStaff, Role};
 use givance_domain::user::NewUser;
-use givance_domain::{EmailAddress, OrgScope, RepoError};
+use givance_domain::{CountryCode, EmailAddress, OrgScope, RepoError};
 use givance_infra::credentials::issue_api_key;
 use serde_json::json;
 
@@ -34,7 +34,9 @@ async fn create(args: OrgCreateArgs) -> anyhow::Result<()> {
             .map_err(|e| ConfigError(format!("cannot derive a slug from the name ({e}); pass --slug")))?,
     };
     let clerk_id = args.clerk_id.clone().unwrap_or_else(local_id);
-    let new_org = NewOrganization::new(&clerk_id, &args.name, slug.clone()).map_err(usage)?;
+    let mut new_org = NewOrganization::new(&clerk_id, &args.name, slug.clone()).map_err(usage)?;
+    new_org.country =
+        args.country.as_deref().map(CountryCode::parse).transpose().map_err(|e| usage(e.for_field("--country")))?;
     let email = EmailAddress::parse(&args.admin_email).map_err(|e| usage(e.for_field("--admin-email")))?;
     let admin_clerk_id = args.admin_clerk_id.clone().unwrap_or_else(local_id);
     let new_user = NewUser::new(&admin_clerk_id, email.clone(), None, None).map_err(usage)?;
@@ -67,7 +69,13 @@ async fn create(args: OrgCreateArgs) -> anyhow::Result<()> {
 
     if args.json {
         let out = json!({
-            "organization": { "id": organization.id, "slug": organization.slug, "name": organization.name, "clerk_id": organization.clerk_id },
+            "organization": {
+                "id": organization.id,
+                "slug": organization.slug,
+                "name": organization.name,
+                "clerk_id": organization.clerk_id,
+                "country": organization.country,
+            },
             "user": { "id": user.id, "email": user.email.as_str(), "clerk_id": user.clerk_id, "created": user_created },
             "staff": { "id": staff.id, "role": staff.role.as_str() },
             "api_key": { "id": key.id, "name": key.name, "prefix": key.prefix, "token": token.expose() },

@@ -46,6 +46,8 @@ fn bootstrap_then_use_the_keys(url: &str) {
             "Ada@Example.org",
             "--clerk-id",
             "org_hope",
+            "--country",
+            "gb",
             "--json",
         ],
     )
@@ -53,6 +55,7 @@ fn bootstrap_then_use_the_keys(url: &str) {
     let created = json_of(&created);
     assert_eq!(created["organization"]["slug"], "hope-for-kids");
     assert_eq!(created["organization"]["clerk_id"], "org_hope");
+    assert_eq!(created["organization"]["country"], "GB");
     assert_eq!(created["staff"]["role"], "admin");
     assert_eq!(created["user"]["created"], true);
     assert!(created["user"]["clerk_id"].as_str().unwrap().starts_with("local_"));
@@ -60,6 +63,10 @@ fn bootstrap_then_use_the_keys(url: &str) {
     assert!(admin_key.starts_with("gv_"), "{created}");
 
     // The same slug again: one line, exit 1, nothing printed on stdout.
+    // A country that is not a code: a usage error (exit 2) naming the flag, nothing written.
+    let args = ["org", "create", "--name", "Elsewhere", "--admin-email", "x@example.org", "--country", "XX"];
+    let bad = command(dir.path(), url, &args);
+    assert!(bad.fails_in_one_line(2).contains("--country"));
     let again =
         command(dir.path(), url, &["org", "create", "--name", "Hope for Kids", "--admin-email", "x@example.org"]);
     assert!(again.fails_in_one_line(1).contains("exists already"));
@@ -108,6 +115,7 @@ fn bootstrap_then_use_the_keys(url: &str) {
     let (status, org) = request(&server, "GET", Some(&admin_key), None);
     assert_eq!(status, 200, "{org}");
     assert_eq!(org["id"], created["organization"]["id"]);
+    assert_eq!(org["country"], "GB");
     assert_eq!(request(&server, "GET", Some(&read_key), None).0, 200);
     assert_eq!(request(&server, "PATCH", Some(&read_key), Some(r#"{"name":"X"}"#)).0, 403);
     let (status, org) = request(&server, "PATCH", Some(&admin_key), Some(r#"{"name":"Hope 4 Kids"}"#));

@@ -31,6 +31,20 @@ impl PhoneNumber {
         Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
     }
 
+    /// A number as this system stored it, already validated and in E.164: only its shape
+    /// (`+`, then 7 to 15 digits, the first not 0) is checked. Full validation runs a
+    /// numbering-plan parser, which cost more than everything else of reading a donor page.
+    pub fn from_e164(stored: String) -> Result<Self, ValueError> {
+        let digits = stored.strip_prefix('+').unwrap_or_default();
+        let shaped =
+            (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+        if shaped {
+            Ok(Self(stored))
+        } else {
+            Err(ValueError::new("phone", format!("'{stored}' is not in E.164 form")))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -78,6 +92,14 @@ mod tests {
         assert_eq!(PhoneNumber::parse_in_region("(415) 555-2671", us).unwrap().as_str(), "+14155552671");
         let gb = Some(CountryCode::parse("GB").unwrap());
         assert_eq!(PhoneNumber::parse_in_region("020 7946 0958", gb).unwrap().as_str(), "+442079460958");
+    }
+
+    #[test]
+    fn stored_numbers_are_checked_for_shape_only() {
+        assert_eq!(PhoneNumber::from_e164("+442079460958".into()).unwrap().as_str(), "+442079460958");
+        for bad in ["", "+", "442079460958", "+44 20 7946 0958", "+0442079460958", "+123456", "+1234567890123456"] {
+            assert_eq!(PhoneNumber::from_e164(bad.into()).unwrap_err().field, "phone", "{bad:?}");
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub website_data: Option<Json>,
     pub website_last_crawled: Option<DateTimeUtc>,
+    /// ISO 3166-1 alpha-2 (migration 13, not in the spec).
+    pub country: Option<String>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
 }

@@ -176,55 +176,55 @@ impl DonationRepository for SeaDonationRepository {
     async fn giving_summary(&self, scope: &OrgScope, donor: DonorId) -> Result<Vec<GivingSummary>, RepoError> {
         let backend = self.conn.get_database_backend();
         let of_donor = || filtered(scope, &DonationFilter { donor_id: Some(donor), ..DonationFilter::default() });
-        let overall: Vec<(Option<String>, i64, i64, NaiveDate, NaiveDate, Decimal)> = of_donor()
+        // One pass, per currency and year; the lifetime figures are folded from the years.
+        let years: Vec<(Option<String>, i32, i64, i64, NaiveDate, NaiveDate, Decimal)> = of_donor()
             .select_only()
             .column(Column::Currency)
+            .column_as(year_of(backend), "year")
             .column_as(sum_cents(backend, "donations", Column::Amount), "total_cents")
             .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "gift_count")
             .column_as(Expr::from(Func::min(Expr::col(Column::Date))), "first_gift")
             .column_as(Expr::from(Func::max(Expr::col(Column::Date))), "last_gift")
             .column_as(Expr::from(Func::max(Expr::col(Column::Amount))), "largest_gift")
             .group_by(Column::Currency)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(write_err)?;
-        let years: Vec<(Option<String>, i32, i64, i64)> = of_donor()
-            .select_only()
-            .column(Column::Currency)
-            .column_as(year_of(backend), "year")
-            .column_as(sum_cents(backend, "donations", Column::Amount), "total_cents")
-            .column_as(Expr::from(Func::count(Expr::col(Column::Id))), "gift_count")
-            .group_by(Column::Currency)
             .group_by(year_of(backend))
             .into_tuple()
             .all(&self.conn)
             .await
             .map_err(write_err)?;
-        let mut summaries = overall
-            .into_iter()
-            .map(|(currency, cents, count, first, last, largest)| {
-                let mut by_year: Vec<YearTotal> = years
-                    .iter()
-                    .filter(|(year_currency, ..)| *year_currency == currency)
-                    .map(|&(_, year, cents, count)| YearTotal {
-                        year,
-                        total: cents_to_decimal(cents),
-                        count: u64::try_from(count).unwrap_or_default(),
-                    })
-                    .collect();
-                by_year.sort_by_key(|y| y.year);
-                Ok(GivingSummary {
-                    currency: parse_optional::<Currency>(currency)?.unwrap_or_default(),
-                    lifetime_total: cents_to_decimal(cents),
-                    gift_count: u64::try_from(count).unwrap_or_default(),
-                    first_gift_date: first,
-                    last_gift_date: last,
-                    largest_gift: stored_amount(largest),
-                    by_year,
-                })
-            })
-            .collect::<Result<Vec<_>, RepoError>>()?;
+        let mut by_currency: Vec<(Option<String>, GivingSummary)> = Vec::new();
+        for (currency, year, cents, count, first, last, largest) in years {
+            let total = cents_to_decimal(cents);
+            let count = u64::try_from(count).unwrap_or_default();
+            let largest = stored_amount(largest);
+            let year = YearTotal { year, total, count };
+            match by_currency.iter_mut().find(|(c, _)| *c == currency) {
+                Some((_, summary)) => {
+                    summary.lifetime_total += total;
+                    summary.gift_count += count;
+                    summary.first_gift_date = summary.first_gift_date.min(first);
+                    summary.last_gift_date = summary.last_gift_date.max(last);
+                    summary.largest_gift = summary.largest_gift.max(largest);
+                    summary.by_year.push(year);
+                }
+                None => {
+                    let summary = GivingSummary {
+                        currency: parse_optional::<Currency>(currency.clone())?.unwrap_or_default(),
+                        lifetime_total: total,
+                        gift_count: count,
+                        first_gift_date: first,
+                        last_gift_date: last,
+                        largest_gift: largest,
+                        by_year: vec![year],
+                    };
+                    by_currency.push((currency, summary));
+                }
+            }
+        }
+        let mut summaries: Vec<GivingSummary> = by_currency.into_iter().map(|(_, summary)| summary).collect();
+        for summary in &mut summaries {
+            summary.by_year.sort_by_key(|y| y.year);
+        }
         summaries.sort_by_key(|s| std::cmp::Reverse(s.lifetime_total));
         Ok(summaries)
     }

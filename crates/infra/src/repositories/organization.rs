@@ -33,6 +33,7 @@ fn to_domain(m: organization::Model) -> Result<Organization, RepoError> {
         website_url: parse_optional(m.website_url)?,
         website_data: m.website_data,
         website_last_crawled: m.website_last_crawled,
+        country: parse_optional(m.country)?,
         created_at: required_timestamp("created_at", m.created_at)?,
         updated_at: required_timestamp("updated_at", m.updated_at)?,
     })
@@ -48,6 +49,7 @@ fn to_row(o: &Organization) -> organization::ActiveModel {
         website_url: Set(o.website_url.as_ref().map(|u| u.as_str().to_owned())),
         website_data: Set(o.website_data.clone()),
         website_last_crawled: Set(o.website_last_crawled),
+        country: Set(o.country.map(|c| c.as_str().to_owned())),
         updated_at: Set(Some(o.updated_at)),
         ..Default::default()
     }
@@ -69,6 +71,7 @@ impl OrganizationRepository for SeaOrganizationRepository {
             website_url: new.website_url,
             website_data: None,
             website_last_crawled: None,
+            country: new.country,
             created_at: at,
             updated_at: at,
         };

@@ -1,6 +1,6 @@
 use givance_domain::donation::DonationFilter;
 use givance_domain::donor::{Address, DonorPatch, DonorQuery, DonorType, Household, NewDonor, SearchPrefix, Spouse};
-use givance_domain::{CountryCode, DonorId, EmailAddress, PageRequest, PhoneNumber, RepoError};
+use givance_domain::{CountryCode, Cursor, DonorId, EmailAddress, PageRequest, PhoneNumber, RepoError};
 use givance_tests::{TestDb, on_both_backends};
 
 use crate::fixtures::{donor, gift, org, repos};
@@ -195,3 +195,57 @@ async fn filters_combine(db: &TestDb) {
     assert_eq!(ids(oldest).await, vec![smith.id, smita.id, other]);
 }
 on_both_backends!(donor_filters, filters_combine);
+
+/// The search's two plans (a prefix shorter than the three-character index key filters the
+/// newest-first list; a longer one reads the key indexes per term) give the same pages: every
+/// match once, in order, across cursor pages, in both directions and with other filters.
+async fn search_pages_through_every_match(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    let mut matches = Vec::new();
+    for i in 0..7 {
+        // Matches "smi" by first name, by last name, by email, or by two terms at once.
+        let (first, last, email) = match i % 4 {
+            0 => ("Smith", "Jones", None),
+            1 => ("Ann", "Smithers", None),
+            2 => ("Bo", "Lee", Some("smiley@example.org")),
+            _ => ("Smilla", "Smit", Some("smilla@example.org")),
+        };
+        let mut new = NewDonor::individual(Some(first), Some(last)).unwrap();
+        new.email = email.map(|e| EmailAddress::parse(e).unwrap());
+        new.journey_stage = Some(if i < 4 { "prospect" } else { "engaged" }.into());
+        matches.push(repos.donors.create(&scope, new).await.unwrap().id);
+    }
+    for name in ["Sam", "Smyth", "Osmin"] {
+        donor(&repos, &scope, name).await;
+    }
+    let newest_first: Vec<DonorId> = matches.iter().rev().copied().collect();
+
+    let pages = async |query: DonorQuery| -> Vec<DonorId> {
+        let mut seen = Vec::new();
+        let mut request = PageRequest::new(Some(2), None);
+        loop {
+            let page = repos.donors.list(&scope, &query, request).await.unwrap();
+            assert!(page.items.len() <= 2);
+            seen.extend(page.items.iter().map(|d| d.id));
+            match page.next_cursor {
+                Some(cursor) => request = PageRequest::new(Some(2), Some(Cursor::decode(&cursor).unwrap())),
+                None => return seen,
+            }
+        }
+    };
+    let search = |q: &str| DonorQuery { search: Some(SearchPrefix::parse(q).unwrap()), ..DonorQuery::default() };
+    assert_eq!(pages(search("smi")).await, newest_first, "a key-length prefix, each donor once");
+    assert_eq!(pages(search("Sm")).await.len(), 8, "a short prefix: the 7 and Smyth");
+    assert_eq!(
+        pages(search("smith")).await,
+        vec![matches[5], matches[4], matches[1], matches[0]],
+        "longer than the key"
+    );
+    let oldest = DonorQuery { sort: givance_domain::donor::DonorSort::Oldest, ..search("smi") };
+    assert_eq!(pages(oldest).await, matches, "oldest first");
+    let engaged = DonorQuery { journey_stage: Some("engaged".into()), ..search("smi") };
+    assert_eq!(pages(engaged).await, vec![matches[6], matches[5], matches[4]], "with another filter");
+    assert!(pages(search("smi_")).await.is_empty(), "no wildcards on the key path either");
+}
+on_both_backends!(donor_search_pages, search_pages_through_every_match);

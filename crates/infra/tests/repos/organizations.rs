@@ -1,5 +1,5 @@
 use givance_domain::organization::{NewOrganization, OrganizationPatch, Slug};
-use givance_domain::{OrgScope, OrganizationId, RepoError, WebUrl};
+use givance_domain::{CountryCode, OrgScope, OrganizationId, RepoError, WebUrl};
 use givance_tests::{TestDb, on_both_backends};
 
 use crate::fixtures::{donor, org, repos};
@@ -17,6 +17,7 @@ async fn create_read_update(db: &TestDb) {
         name: Some("Hope for Kids".into()),
         ai_instructions: Some(Some("Warm, brief.".into())),
         website_url: Some(Some(WebUrl::parse("https://hope.example.org").unwrap())),
+        country: Some(Some(CountryCode::parse("GB").unwrap())),
         donor_journey_graph: Some(Some(
             serde_json::json!({"stages": [{"id": "prospect", "name": "Prospect", "transitions": []}]}),
         )),
@@ -26,13 +27,26 @@ async fn create_read_update(db: &TestDb) {
     assert_eq!(repos.organizations.get(&scope).await.unwrap(), updated);
     assert_eq!(updated.name, "Hope for Kids");
     assert_eq!(updated.website_url.unwrap().as_str(), "https://hope.example.org/");
+    assert_eq!(updated.country.map(|c| c.to_string()).as_deref(), Some("GB"));
 
     let cleared = repos
         .organizations
-        .update(&scope, OrganizationPatch { ai_instructions: Some(None), ..OrganizationPatch::default() })
+        .update(
+            &scope,
+            OrganizationPatch { ai_instructions: Some(None), country: Some(None), ..OrganizationPatch::default() },
+        )
         .await
         .unwrap();
-    assert_eq!(cleared.ai_instructions, None);
+    assert_eq!((cleared.ai_instructions, cleared.country), (None, None));
+    assert_eq!(repos.organizations.get(&scope).await.unwrap().country, None);
+
+    // A country given at creation is stored.
+    let mut new = NewOrganization::new("clerk_fr", "Espoir", Slug::parse("espoir").unwrap()).unwrap();
+    new.country = Some(CountryCode::parse("fr").unwrap());
+    let created = repos.organizations.create(new).await.unwrap();
+    let found = repos.organizations.find_by_slug(&Slug::parse("espoir").unwrap()).await.unwrap().unwrap();
+    assert_eq!((found.country, found), (created.country, created.clone()));
+    assert_eq!(created.country.unwrap().as_str(), "FR");
 }
 on_both_backends!(create_read_update_organizations, create_read_update);
 
