@@ -19,6 +19,8 @@
 #   BENCH_DATABASE     [givance_bench; small: givance_bench_small]
 #   BENCH_PORT         port of the server [a free one]
 #   PG_HOST, PG_PORT, PG_USER  the PostgreSQL server [127.0.0.1, 5432, postgres]
+#   BENCH_PG_SOCKET    directory of the server's Unix socket, which givance uses when PG_HOST is
+#                      local and the socket exists [/var/run/postgresql]; empty: always TCP
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +47,15 @@ PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-postgres}
 ADMIN_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/postgres"
 DB_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$DATABASE"
+# What givance connects with: the Unix socket when the server is local (as a single-host
+# deployment would; loopback TCP costs the server a kernel round trip per query), else TCP.
+SOCKET_DIR=${BENCH_PG_SOCKET-/var/run/postgresql}
+GIVANCE_DB_URL=$DB_URL
+TRANSPORT="TCP $PG_HOST:$PG_PORT"
+if [ -n "$SOCKET_DIR" ] && [ -S "$SOCKET_DIR/.s.PGSQL.$PG_PORT" ] && { [ "$PG_HOST" = 127.0.0.1 ] || [ "$PG_HOST" = localhost ]; }; then
+  GIVANCE_DB_URL="postgres://$PG_USER@localhost:$PG_PORT/$DATABASE?host=$SOCKET_DIR"
+  TRANSPORT="Unix socket $SOCKET_DIR"
+fi
 
 RESULTS="$ROOT/bench/results"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -89,6 +100,7 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/givance"
 echo "# Givance benchmarks, $STAMP, scale '$SCALE'"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(psql "$ADMIN_URL" -XAtq -c 'SHOW server_version' | sed 's/^/PostgreSQL /')"
 echo "data set: $ORGS organizations, $DONORS donors ($LARGEST in the largest), $DONATIONS donations, seed $SEED; database $DATABASE"
+echo "givance reaches PostgreSQL over: $TRANSPORT"
 
 # --- The data set: generated once, re-used while the database holds it. ---
 count() { sql "SELECT count(*) FROM $1" 2>/dev/null || echo 0; }
@@ -108,7 +120,7 @@ else
   fi
   say "generating the data set (progress on stderr when it is a terminal)"
   GIVANCE_LOG=warn "$BIN" demo generate --orgs "$ORGS" --donors "$DONORS" --donations "$DONATIONS" \
-    --largest-org-donors "$LARGEST" --seed "$SEED" --json --database-url "$DB_URL" >"$WORK/generate.json"
+    --largest-org-donors "$LARGEST" --seed "$SEED" --json --database-url "$GIVANCE_DB_URL" >"$WORK/generate.json"
   json_number() { sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9.]*\).*/\1/p" "$WORK/generate.json"; }
   printf 'generation: donors %s rows/s (%.1f s), donations %s rows/s (%.1f s), total %.1f s\n' \
     "$(json_number rows_per_second donors)" "$(json_number seconds donors)" \
@@ -119,7 +131,7 @@ fi
 # The largest organization, its admin, and a fresh API key for this run.
 SLUG=$(sql "SELECT o.slug FROM organizations o JOIN donors d ON d.organization_id = o.id GROUP BY o.slug ORDER BY count(*) DESC LIMIT 1")
 ADMIN=$(sql "SELECT u.email FROM staff s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.organization_id WHERE o.slug = '$SLUG' AND s.role = 'admin' LIMIT 1")
-KEY=$(GIVANCE_LOG=warn "$BIN" apikey create --org "$SLUG" --staff "$ADMIN" --name "bench-$STAMP" --json --database-url "$DB_URL" \
+KEY=$(GIVANCE_LOG=warn "$BIN" apikey create --org "$SLUG" --staff "$ADMIN" --name "bench-$STAMP" --json --database-url "$GIVANCE_DB_URL" \
   | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 [ -n "$KEY" ] || { say "could not create an API key for $ADMIN in $SLUG"; exit 1; }
 sql "SELECT id FROM donors WHERE organization_id = (SELECT id FROM organizations WHERE slug = '$SLUG') AND deleted_at IS NULL ORDER BY random() LIMIT 10000" >"$WORK/ids.txt"
@@ -129,7 +141,7 @@ echo "largest organization: $SLUG ($(sql "SELECT count(*) FROM donors d JOIN org
 PORT=${BENCH_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)}
 BASE="http://127.0.0.1:$PORT"
 # One pooled connection per client connection: no request waits for the pool.
-GIVANCE_DATABASE_URL="$DB_URL" GIVANCE_BIND="127.0.0.1:$PORT" GIVANCE_DB_MAX_CONNECTIONS="$CONNECTIONS" \
+GIVANCE_DATABASE_URL="$GIVANCE_DB_URL" GIVANCE_BIND="127.0.0.1:$PORT" GIVANCE_DB_MAX_CONNECTIONS="$CONNECTIONS" \
   GIVANCE_LOG=warn "$BIN" serve >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 240); do
@@ -193,7 +205,7 @@ else
   # A scratch database of its own: an organization added to the HTTP data set would make the
   # next run see another data set and regenerate it.
   IMPORT_DB="${DATABASE}_import"
-  IMPORT_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$IMPORT_DB"
+  IMPORT_URL="${GIVANCE_DB_URL/\/$DATABASE/\/$IMPORT_DB}"
   psql "$ADMIN_URL" -XAtq -c "DROP DATABASE IF EXISTS \"$IMPORT_DB\" WITH (FORCE)" -c "CREATE DATABASE \"$IMPORT_DB\"" >/dev/null
   import_slug="import-bench"
   GIVANCE_LOG=warn "$BIN" org create --name "Import bench $STAMP" --slug "$import_slug" \

@@ -612,10 +612,11 @@ impl<'a> DonorImporter<'a> {
             .filter(|r| r.external_id.is_none() || match_email)
             .filter_map(|r| r.email.as_ref().map(|e| e.as_str().to_owned()))
             .collect();
-        // Without email matching, no row can match a donor an earlier batch of this file wrote:
-        // a repeated key was refused on its line already (`seen`). So the lookup runs while the
-        // previous batch is still being written. A row that may match by email needs that
-        // batch's donors first.
+        // Without email matching, what an earlier batch of this file writes cannot change what
+        // this lookup finds for a row that reaches it: a repeated external id or email was
+        // refused on its line (`seen`), and so is a second line for a donor already changed
+        // or an email a line took away from its donor. So the lookup runs while earlier batches
+        // are still being written. A row that may match by email needs them written first.
         if match_email {
             self.store.settle().await?;
         }
@@ -623,7 +624,6 @@ impl<'a> DonorImporter<'a> {
         let (by_external_id, by_email) = index_donors(&stored);
         let blank =
             Donor::register(NewDonor::individual(None, None).map_err(|e| ImportError::Header(describe(&e)))?, now());
-        let mut claimed: HashMap<DonorId, u64> = HashMap::new();
         let (mut created, mut updated) = (Vec::new(), Vec::new());
         for row in &rows {
             let target = match find_target(row, match_email, &by_external_id, &by_email) {
@@ -644,9 +644,20 @@ impl<'a> DonorImporter<'a> {
             match target {
                 None => created.push(Donor { id: DonorId::new(), ..donor }),
                 Some(stored) => {
-                    if let Some(first) = claimed.insert(stored.id, row.line) {
+                    // A donor one line of the file changed is not changed again by another, in
+                    // this batch or a later one: the later line's lookup may or may not see the
+                    // first change (see the lookup above), so either outcome would be by chance.
+                    if let Some(&first) = self.seen.get(&fingerprint(("donor", stored.id))) {
                         self.tally.reject(row.line, format!("matches the same donor as line {first}"));
-                    } else if donor == *stored {
+                        continue;
+                    }
+                    self.seen.insert(fingerprint(("donor", stored.id)), row.line);
+                    // Likewise an email this line takes away from the donor: a later line with
+                    // that email would match the donor or not depending on timing.
+                    if let Some(old) = stored.email.as_ref().filter(|old| donor.email.as_ref() != Some(*old)) {
+                        self.seen.entry(fingerprint(("email", old.as_str()))).or_insert(row.line);
+                    }
+                    if donor == *stored {
                         self.tally.report.unchanged += 1;
                     } else {
                         updated.push(Donor { updated_at: blank.updated_at, ..donor });
@@ -1073,6 +1084,41 @@ mod tests {
         assert_eq!((report.created, report.updated, report.unchanged, report.rejected), (2, 0, 1, 2));
         assert_eq!(report.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![4, 6]);
         assert_eq!(rejected, vec![4, 6]);
+    }
+
+    /// Lookups may run before earlier batches are written, so they may see the donors as they
+    /// were before the import: a later line with an email an earlier line took away from its
+    /// donor is refused, whichever state the lookup sees.
+    #[tokio::test]
+    async fn an_email_taken_away_in_one_batch_is_not_matched_in_a_later_one() {
+        let scope = OrgScope::for_tests(OrganizationId::new());
+        let stored = ada();
+        let mut store = MockImportStore::new();
+        let lookup = stored.clone();
+        store.expect_donors_by_keys().times(2).returning(move |_, _, _| Ok(vec![lookup.clone()]));
+        store.expect_write_donors().times(2).returning(|_, _, _| Ok(()));
+        store.expect_settle().returning(|| Ok(()));
+        let header = ["external_id", "first_name", "email"];
+        let mut importer =
+            DonorImporter::new(&store, &scope, &header, DonorImportOptions::default(), Box::new(|_| {})).unwrap();
+        let mut line = 1;
+        let mut batch = async |importer: &mut DonorImporter<'_>, row: [&str; 3]| {
+            line += 1;
+            importer.push(line, &row).await.unwrap();
+            for _ in 1..BATCH_SIZE {
+                line += 1;
+                importer.push(line, &[&format!("F{line}"), "Filler", ""]).await.unwrap();
+            }
+        };
+        // Batch 1: D1 (Ada, ada@example.org) takes a new email.
+        batch(&mut importer, ["D1", "Ada", "new@example.org"]).await;
+        // Batch 2: a line without an external id and Ada's former email: refused, not matched
+        // (or, had the lookup run later, made into a new donor).
+        batch(&mut importer, ["", "Ada again", "ada@example.org"]).await;
+        let report = importer.finish().await.unwrap();
+        assert_eq!((report.created, report.updated, report.rejected), (2 * (BATCH_SIZE as u64 - 1), 1, 1));
+        let refused: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        assert_eq!(refused, [(2 + BATCH_SIZE as u64, "email 'ada@example.org' appears already on line 2")]);
     }
 
     /// The phones of the donors one import creates from `rows` (external_id, phone,

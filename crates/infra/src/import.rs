@@ -3,15 +3,17 @@
 //! one lookup query per batch and one transaction of multi-row statements to write it.
 //!
 //! A batch's write runs on its own task while the importer reads, looks up and validates the
-//! next batch (at most one write in flight, so memory stays at two batches). The next write,
-//! the donation lookups and `settle` first wait for it, so a failed write stops the import
-//! there; the donor lookup does not (the importer settles first when it must see the previous
-//! batch). On PostgreSQL a batch is one `INSERT ... SELECT * FROM UNNEST(...)` (see `bulk`).
+//! next one; up to two writes run at once, on two connections (memory: three batches). A write
+//! waits for a slot, the donation lookups and `settle` wait for every write, so a failed write
+//! stops the import there; the donor lookup does not wait (the importer settles first when it
+//! must see earlier batches). On PostgreSQL a batch is one `INSERT ... SELECT * FROM UNNEST(...)`
+//! (see `bulk`; docs/decisions/0023-bulk-writes-with-unnest.md).
 //!
 //! Updates are written as `INSERT ... ON CONFLICT (id) DO UPDATE` over rows found in the
 //! organization a moment before, so that a batch of updates is one statement on both
 //! databases; the conflict action is limited to the scope's organization as well.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,8 +48,11 @@ pub struct SeaImportStore {
     written: AtomicU64,
     next_analyze: AtomicU64,
     /// The batch being written while the importer prepares the next one.
-    in_flight: Mutex<Option<JoinHandle<Result<(), RepoError>>>>,
+    in_flight: Mutex<VecDeque<JoinHandle<Result<(), RepoError>>>>,
 }
+
+/// Batches written at once, each on its own connection: PostgreSQL spends one core per writer.
+const WRITES_IN_FLIGHT: usize = 2;
 
 /// Rows written before the first statistics refresh; each later refresh waits twice as long.
 const FIRST_ANALYZE: u64 = 2_000;
@@ -58,27 +63,41 @@ impl SeaImportStore {
             conn,
             written: AtomicU64::new(0),
             next_analyze: AtomicU64::new(FIRST_ANALYZE),
-            in_flight: Mutex::new(None),
+            in_flight: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// Waits for the batch in flight, if any, and returns its outcome.
-    async fn written(&self) -> Result<(), RepoError> {
-        let handle = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).take();
+    /// Waits for the oldest batch in flight, if any, and returns its outcome.
+    async fn oldest_written(&self) -> Result<(), RepoError> {
+        let handle = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
         match handle {
             Some(handle) => handle.await.map_err(|err| RepoError::Unavailable(Box::new(err)))?,
             None => Ok(()),
         }
     }
 
-    /// Starts a batch's write once the previous one is done.
+    /// Waits for every batch in flight; the first failure wins.
+    async fn written(&self) -> Result<(), RepoError> {
+        let mut outcome = Ok(());
+        while !self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).is_empty() {
+            let result = self.oldest_written().await;
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    }
+
+    /// Starts a batch's write once fewer than [`WRITES_IN_FLIGHT`] are running.
     async fn start(
         &self,
         write: impl Future<Output = Result<(), RepoError>> + Send + 'static,
     ) -> Result<(), RepoError> {
-        self.written().await?;
+        while self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).len() >= WRITES_IN_FLIGHT {
+            self.oldest_written().await?;
+        }
         let handle = tokio::spawn(write);
-        *self.in_flight.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle);
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).push_back(handle);
         Ok(())
     }
 
