@@ -4,7 +4,9 @@
 # 1. Generates the data set into a dedicated database once (re-used while it holds it).
 # 2. Starts `givance serve` (release build) on it and loads it with wrk at 64 connections:
 #    (A) first donors page, (B) prefix search q=smi, (C) one donor with its giving summary,
-#    (D) donation create, all as the largest organization's admin.
+#    (D) donation create, all as the largest organization's admin; then A's query on a bare
+#    actix-web + tokio-postgres server (bench/reference), the issue's reference point, measured
+#    on the same machine in the same run.
 # 3. Times `givance import donors` of a generated CSV with /usr/bin/time -v (peak RSS), when the
 #    import command exists.
 # Figures go to stdout and to bench/results/<time>-<scale>.txt. Nothing is asserted.
@@ -93,9 +95,15 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 
-say "building givance (release)"
+say "building givance and the reference server (release)"
 cargo build --release --quiet -p givance-cli
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/givance"
+REF_BIN=
+if CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" cargo build --release --quiet --manifest-path bench/reference/Cargo.toml; then
+  REF_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/givance-bench-reference"
+else
+  say "the reference server (bench/reference) did not build: its scenario is skipped"
+fi
 
 echo "# Givance benchmarks, $STAMP, scale '$SCALE'"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(psql "$ADMIN_URL" -XAtq -c 'SHOW server_version' | sed 's/^/PostgreSQL /')"
@@ -195,6 +203,28 @@ scenario "D donation create (rotating donors)" donation_create.lua "/api/v1/dona
 kill -TERM "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
+
+# --- The reference: scenario A on a bare actix-web + tokio-postgres handler (bench/reference),
+# on the same data and transport, after givance has released its connections. ---
+if [ -n "$REF_BIN" ]; then
+  ref_host=$PG_HOST
+  [ "$GIVANCE_DB_URL" = "$DB_URL" ] || ref_host=$SOCKET_DIR
+  REF_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 18090)
+  BENCH_REF_PG_HOST=$ref_host BENCH_REF_PG_PORT=$PG_PORT BENCH_REF_PG_USER=$PG_USER BENCH_REF_PG_DATABASE=$DATABASE \
+    BENCH_REF_ORG=$(sql "SELECT id FROM organizations WHERE slug = '$SLUG'") BENCH_REF_BIND="127.0.0.1:$REF_PORT" \
+    "$REF_BIN" >"$WORK/reference.log" 2>&1 &
+  SERVER_PID=$!
+  BASE="http://127.0.0.1:$REF_PORT"
+  for _ in $(seq 1 40); do curl -fsS "$BASE/page" >/dev/null 2>&1 && break; sleep 0.25; done
+  if curl -fsS "$BASE/page" >/dev/null 2>&1; then
+    scenario "A0 the same page, bare reference server" get.lua "/page"
+  else
+    say "the reference server did not answer: $(tail -n 2 "$WORK/reference.log" | tr '\n' ' ')"
+  fi
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+fi
 
 # --- The import. ---
 echo

@@ -341,3 +341,51 @@ async fn national_phones_read_in_the_organization_country(db: &TestDb) {
     assert_eq!(phones, [("P1", "+442079460958"), ("P2", "+33142685300")], "the donor's own FR still wins");
 }
 on_both_backends!(import_phone_region, national_phones_read_in_the_organization_country);
+
+/// A file of several batches: on PostgreSQL they are written two at a time with `UNNEST`, the
+/// lookups running beside the writes. Creates, then updates every other donor, then a line in a
+/// later batch that reaches an email an earlier line took away is refused.
+async fn many_batches_create_update_and_stay_consistent(db: &TestDb) {
+    let repos = repos(db);
+    let hope = organization(&repos, "hope").await;
+    let manager = member(&repos, &hope, "mae", Role::Manager).await;
+    let app = test::init_service(givance_api::app(state(db))).await;
+    let scope = OrgScope::for_tests(hope.id);
+    let rows = 5 * givance_domain::import::BATCH_SIZE + 7;
+    let file = |name: &dyn Fn(usize) -> String| {
+        let mut csv = String::from("external_id,first_name,email\n");
+        for i in 0..rows {
+            csv.push_str(&format!("B{i},{},b{i}@example.org\n", name(i)));
+        }
+        csv
+    };
+    let created = import!(&app, &manager.key, DONORS, &file(&|i| format!("Name{i}")));
+    assert_eq!(counts(&created), (rows as u64, 0, 0, 0), "{created}");
+    let renamed =
+        import!(&app, &manager.key, DONORS, &file(&|i| format!("Name{}", if i % 2 == 0 { i + 1 } else { i })));
+    let evens = rows.div_ceil(2) as u64;
+    assert_eq!(counts(&renamed), (0, evens, rows as u64 - evens, 0), "{renamed}");
+    for i in [0, 1, rows / 2, rows - 1] {
+        let donor = repos.donors.find_by_external_id(&scope, &format!("B{i}")).await.unwrap().unwrap();
+        let want = format!("Name{}", if i % 2 == 0 { i + 1 } else { i });
+        assert_eq!(donor.first_name.as_deref(), Some(want.as_str()), "B{i}");
+        assert_eq!(donor.email.as_ref().map(|e| e.as_str().to_owned()), Some(format!("b{i}@example.org")));
+    }
+
+    // Line 2 moves B0 to a new email; a line one batch later carries B0's former email and no
+    // external id: refused, whether or not its lookup already sees the move.
+    let mut moved = String::from("external_id,first_name,email\nB0,Name1,moved@example.org\n");
+    for i in 1..givance_domain::import::BATCH_SIZE {
+        let name = if i % 2 == 0 { i + 1 } else { i };
+        moved.push_str(&format!("B{i},Name{name},b{i}@example.org\n"));
+    }
+    moved.push_str(",Somebody,b0@example.org\n");
+    let report = import!(&app, &manager.key, DONORS, &moved);
+    let late_line = givance_domain::import::BATCH_SIZE as u64 + 2;
+    assert_eq!(lines(&report), vec![late_line], "{report}");
+    let unchanged = givance_domain::import::BATCH_SIZE as u64 - 1;
+    assert_eq!(counts(&report), (0, 1, unchanged, 1), "only B0 moved: {report}");
+    let b0 = repos.donors.find_by_external_id(&scope, "B0").await.unwrap().unwrap();
+    assert_eq!(b0.email.as_ref().map(|e| e.as_str()), Some("moved@example.org"));
+}
+on_both_backends!(import_many_batches, many_batches_create_update_and_stay_consistent);
