@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::donation::{Donation, NewDonation, PaymentMethod, Recurrence, RecurringFrequency, check_gift_amount};
 use crate::donor::{Donor, DonorPatch, DonorType, Household, NAME_MAX, NOTES_MAX, NewDonor, Spouse, validate_tags};
-use crate::organization::{JourneyGraph, phone_region};
+use crate::organization::{JourneyGraph, Organization, phone_region};
 use crate::shared::time::now;
 use crate::shared::{
     CountryCode, Currency, DonationId, DonorId, EmailAddress, Money, OrgScope, PhoneNumber, ProjectId, RepoError,
@@ -459,6 +459,18 @@ pub struct DonorImportOptions {
     /// The organization's country: the region of a national phone number on a row whose donor
     /// has no country (`None`: the US).
     pub default_region: Option<CountryCode>,
+}
+
+impl DonorImportOptions {
+    /// The options for importing into `organization`: its journey graph and its country.
+    pub fn for_organization(organization: &Organization, match_email: bool, dry_run: bool) -> Result<Self, RepoError> {
+        Ok(Self {
+            match_email,
+            dry_run,
+            journey_graph: organization.journey_graph()?,
+            default_region: organization.country,
+        })
+    }
 }
 
 /// The stored donor a row updates (`None`: the row creates one), or why the row is refused.

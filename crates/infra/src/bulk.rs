@@ -3,18 +3,23 @@
 //! parameters as the table has columns. A multi-row `VALUES` list of 500 donors binds 12,500
 //! parameters, and parsing, planning and encoding it cost more than writing the rows
 //! (docs/decisions/0023-bulk-writes-with-unnest.md). SQLite keeps multi-row `VALUES`: its
-//! statements are compiled in-process and it has no arrays.
+//! statements are compiled in-process and it has no arrays. [`write_batch`] picks the form.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use givance_domain::RepoError;
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::sqlx::{self, Postgres};
-use sea_orm::{ActiveModelTrait, ActiveValue, DbErr, EntityTrait, IdenStatic, Iterable, RuntimeErr, Value};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, IdenStatic, Iterable,
+    RuntimeErr, TransactionTrait, Value,
+};
 use uuid::Uuid;
 
 use crate::error::write_err;
+use crate::scoped::OrgOwned;
 
 /// The values of one column over a batch, typed as the driver binds an array.
 enum ColumnArray {
@@ -86,7 +91,7 @@ fn quoted(column: impl IdenStatic) -> String {
 }
 
 /// One `INSERT ... SELECT * FROM UNNEST(...)` of a batch of rows of `E`, ready to run.
-pub(crate) struct BulkInsert {
+struct BulkInsert {
     sql: String,
     arrays: Vec<ColumnArray>,
     /// The organization the conflict action is limited to, bound after the arrays.
@@ -95,7 +100,7 @@ pub(crate) struct BulkInsert {
 
 impl BulkInsert {
     /// Inserts `rows`, every column their first row sets. `None` for an empty batch.
-    pub(crate) fn new<E: EntityTrait>(rows: Vec<E::ActiveModel>) -> Result<Option<Self>, RepoError> {
+    fn new<E: EntityTrait>(rows: Vec<E::ActiveModel>) -> Result<Option<Self>, RepoError> {
         let Some(first) = rows.first() else { return Ok(None) };
         let columns: Vec<E::Column> = E::Column::iter().filter(|column| first.get(*column).is_set()).collect();
         let count = rows.len();
@@ -124,29 +129,22 @@ impl BulkInsert {
 
     /// A row whose `id` exists already overwrites `update` columns instead, when the stored
     /// row is `org`'s (another organization's row is left alone).
-    pub(crate) fn or_update<C: IdenStatic>(
-        mut self,
-        table: impl IdenStatic,
-        id: C,
-        update: &[C],
-        org: C,
-        of: Uuid,
-    ) -> Self {
+    fn or_update<E: OrgOwned>(mut self, update: &[E::Column], org: Uuid) -> Self {
         let sets: Vec<String> = update.iter().map(|c| format!("{0} = EXCLUDED.{0}", quoted(*c))).collect();
         self.sql.push_str(&format!(
             " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.{} = ${}",
-            quoted(id),
+            quoted(E::id_column()),
             sets.join(", "),
-            quoted(table),
-            quoted(org),
+            quoted(E::default()),
+            quoted(E::org_column()),
             self.arrays.len() + 1
         ));
-        self.org = Some(of);
+        self.org = Some(org);
         self
     }
 
     /// Runs the statement in `tx`.
-    pub(crate) async fn execute(self, tx: &mut sqlx::Transaction<'_, Postgres>) -> Result<(), RepoError> {
+    async fn execute(self, tx: &mut sqlx::Transaction<'_, Postgres>) -> Result<(), RepoError> {
         // Audited: the text holds only our own table and column names and numbered parameters.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(self.sql));
         for array in self.arrays {
@@ -158,6 +156,42 @@ impl BulkInsert {
         query.execute(&mut **tx).await.map_err(sqlx_err)?;
         Ok(())
     }
+}
+
+/// Writes one batch of `E` rows of the organization `org` in one transaction: `created` rows
+/// are inserted, `updated` rows (stored rows of `org`, by id) get their `update_columns`
+/// overwritten. PostgreSQL takes one `UNNEST` statement for each; SQLite a multi-row `VALUES`.
+pub(crate) async fn write_batch<E>(
+    conn: &DatabaseConnection,
+    org: Uuid,
+    created: Vec<E::ActiveModel>,
+    updated: Vec<E::ActiveModel>,
+    update_columns: &[E::Column],
+) -> Result<(), RepoError>
+where
+    E: OrgOwned,
+    E::ActiveModel: Send,
+{
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        let upsert = BulkInsert::new::<E>(updated)?.map(|rows| rows.or_update::<E>(update_columns, org));
+        let mut tx = conn.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
+        for statement in [BulkInsert::new::<E>(created)?, upsert].into_iter().flatten() {
+            statement.execute(&mut tx).await?;
+        }
+        return tx.commit().await.map_err(sqlx_err);
+    }
+    let txn = conn.begin().await.map_err(write_err)?;
+    if !created.is_empty() {
+        E::insert_many(created).exec_without_returning(&txn).await.map_err(write_err)?;
+    }
+    if !updated.is_empty() {
+        let on_conflict = OnConflict::column(E::id_column())
+            .update_columns(update_columns.iter().copied())
+            .action_and_where(Expr::col((E::default(), E::org_column())).eq(org))
+            .to_owned();
+        E::insert_many(updated).on_conflict(on_conflict).exec_without_returning(&txn).await.map_err(write_err)?;
+    }
+    txn.commit().await.map_err(write_err)
 }
 
 fn set_value<C: IdenStatic>(value: ActiveValue<Value>, column: C) -> Result<Value, RepoError> {
@@ -175,6 +209,6 @@ fn unsupported<C: IdenStatic>(column: C) -> RepoError {
 }
 
 /// A driver error, classified as any other statement's.
-pub(crate) fn sqlx_err(err: sqlx::Error) -> RepoError {
+fn sqlx_err(err: sqlx::Error) -> RepoError {
     write_err(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err))))
 }

@@ -27,15 +27,11 @@ use givance_domain::import::{
     DonationImporter, DonorImportOptions, DonorImporter, ImportError, ImportReport, ImportStore, RejectSink,
 };
 use givance_domain::{DonorId, OrgScope, ProjectId, RepoError};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryFilter, QuerySelect};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::bulk::{BulkInsert, sqlx_err};
+use crate::bulk::write_batch;
 use crate::convert::{donation_new_row, donation_to_domain, donor_new_row, donor_to_domain};
 use crate::entities::{donation, donor, project};
 use crate::error::write_err;
@@ -47,7 +43,7 @@ pub struct SeaImportStore {
     /// Rows written so far, and the count at which PostgreSQL's statistics are next refreshed.
     written: AtomicU64,
     next_analyze: AtomicU64,
-    /// The batch being written while the importer prepares the next one.
+    /// The batches being written (oldest first) while the importer prepares the next one.
     in_flight: Mutex<VecDeque<JoinHandle<Result<(), RepoError>>>>,
 }
 
@@ -233,49 +229,14 @@ async fn write_donors(
     created: Vec<Donor>,
     updated: Vec<Donor>,
 ) -> Result<(), RepoError> {
-    let rows = |donors: &[Donor]| donors.iter().map(|d| donor_new_row(org, d)).collect::<Vec<_>>();
-    if conn.get_database_backend() == DatabaseBackend::Postgres {
-        let mut tx = conn.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
-        if let Some(insert) = BulkInsert::new::<donor::Entity>(rows(&created))? {
-            insert.execute(&mut tx).await?;
-        }
-        if let Some(upsert) = BulkInsert::new::<donor::Entity>(rows(&updated))? {
-            let (id, organization) = (donor::Column::Id, donor::Column::OrganizationId);
-            upsert.or_update(donor::Entity, id, DONOR_UPDATE_COLUMNS, organization, org).execute(&mut tx).await?;
-        }
-        return tx.commit().await.map_err(sqlx_err);
-    }
-    let txn = conn.begin().await.map_err(write_err)?;
-    if !created.is_empty() {
-        donor::Entity::insert_many(rows(&created)).exec_without_returning(&txn).await.map_err(write_err)?;
-    }
-    if !updated.is_empty() {
-        let on_conflict = OnConflict::column(donor::Column::Id)
-            .update_columns(DONOR_UPDATE_COLUMNS.iter().copied())
-            .action_and_where(Expr::col((donor::Entity, donor::Column::OrganizationId)).eq(org))
-            .to_owned();
-        donor::Entity::insert_many(rows(&updated))
-            .on_conflict(on_conflict)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(write_err)?;
-    }
-    txn.commit().await.map_err(write_err)
+    let rows = |donors: Vec<Donor>| donors.iter().map(|d| donor_new_row(org, d)).collect();
+    write_batch::<donor::Entity>(&conn, org, rows(created), rows(updated), DONOR_UPDATE_COLUMNS).await
 }
 
 async fn insert_donations(conn: DatabaseConnection, org: Uuid, created: Vec<Donation>) -> Result<(), RepoError> {
     // The composite foreign keys refuse a donor or project of another organization.
-    let rows: Vec<_> = created.iter().map(|d| donation_new_row(org, d)).collect();
-    if conn.get_database_backend() == DatabaseBackend::Postgres {
-        let mut tx = conn.get_postgres_connection_pool().begin().await.map_err(sqlx_err)?;
-        if let Some(insert) = BulkInsert::new::<donation::Entity>(rows)? {
-            insert.execute(&mut tx).await?;
-        }
-        return tx.commit().await.map_err(sqlx_err);
-    }
-    let txn = conn.begin().await.map_err(write_err)?;
-    donation::Entity::insert_many(rows).exec_without_returning(&txn).await.map_err(write_err)?;
-    txn.commit().await.map_err(write_err)
+    let rows = created.iter().map(|d| donation_new_row(org, d)).collect();
+    write_batch::<donation::Entity>(&conn, org, rows, Vec::new(), &[]).await
 }
 
 /// What both importers take from the reading loop.

@@ -184,6 +184,11 @@ fn parse_country(raw: Option<&str>) -> Result<Option<CountryCode>, ValueError> {
     blank_to_none(raw).map(|c| CountryCode::parse(c).map_err(|err| err.for_field("address_country"))).transpose()
 }
 
+/// A phone number written without a country prefix, whose region must come from somewhere.
+fn is_national(raw: Option<&str>) -> bool {
+    blank_to_none(raw).is_some_and(|p| !p.starts_with('+'))
+}
+
 /// E.164, reading a national number as one of the donor's country, else the organization's,
 /// else the US.
 fn parse_phone(
@@ -440,8 +445,7 @@ async fn create_donor(
     let scope = tenant.require(DONORS_WRITE)?;
     // The organization gives the journey graph a stage is checked against, and the region of a
     // national phone number when the donor has no country.
-    let national_phone = blank_to_none(body.phone.as_deref()).is_some_and(|p| !p.starts_with('+'));
-    let needs_region = national_phone && blank_to_none(body.address_country.as_deref()).is_none();
+    let needs_region = is_national(body.phone.as_deref()) && blank_to_none(body.address_country.as_deref()).is_none();
     let organization = organization_if(&state, scope, body.journey_stage.is_some() || needs_region).await?;
     let graph = match (&body.journey_stage, &organization) {
         (Some(_), Some(organization)) => organization.journey_graph()?,
@@ -906,8 +910,7 @@ async fn update_donor(
     let id = donor_id(&id)?;
     let current = state.repos.donors.get(scope, id).await?.ok_or_else(not_found)?;
     // One read of the organization, when the patch needs its graph or its country.
-    let national_phone =
-        body.phone.as_ref().and_then(|p| blank_to_none(p.as_deref())).is_some_and(|p| !p.starts_with('+'));
+    let national_phone = body.phone.as_ref().is_some_and(|p| is_national(p.as_deref()));
     let donor_country = match &body.address_country {
         None => current.address.country.is_some(),
         Some(country) => blank_to_none(country.as_deref()).is_some(),

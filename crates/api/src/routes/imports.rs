@@ -9,9 +9,9 @@
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
+use givance_domain::ValueError;
 use givance_domain::access::{DONATIONS_WRITE, DONORS_WRITE};
 use givance_domain::import::{DonorImportOptions, ImportError, ImportReport, RowError};
-use givance_domain::{OrgScope, ValueError};
 use givance_infra::import::{SeaImportStore, import_donations, import_donors};
 use serde::{Deserialize, Serialize};
 
@@ -133,20 +133,6 @@ fn store(state: &AppState) -> SeaImportStore {
     SeaImportStore::new(state.db.clone())
 }
 
-/// The donor import's options that come from the organization: its journey graph (a row's
-/// stage must be one of its stages) and its country (the region of a national phone number on
-/// a row whose donor has no country).
-async fn donor_options(
-    state: &AppState,
-    scope: &OrgScope,
-    match_email: bool,
-    dry_run: bool,
-) -> Result<DonorImportOptions, ApiError> {
-    let organization = state.repos.organizations.get(scope).await?;
-    let journey_graph = organization.journey_graph()?;
-    Ok(DonorImportOptions { match_email, dry_run, journey_graph, default_region: organization.country })
-}
-
 /// Imports donors from a CSV body; rows match stored donors by `external_id` (by email for rows
 /// without one, and with `match_email=true` for unknown external ids too).
 #[utoipa::path(
@@ -178,7 +164,8 @@ pub async fn import_donors_csv(
 ) -> Result<HttpResponse, ApiError> {
     let scope = tenant.require(DONORS_WRITE)?;
     let (dry_run, match_email) = read_options(&req, &query, true)?;
-    let options = donor_options(&state, scope, match_email, dry_run).await?;
+    let organization = state.repos.organizations.get(scope).await?;
+    let options = DonorImportOptions::for_organization(&organization, match_email, dry_run)?;
     let store = store(&state);
     let report =
         import_donors(&store, scope, &body[..], options, Box::new(|_| {}), &mut |_| {}).await.map_err(import_error)?;

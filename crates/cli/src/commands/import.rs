@@ -128,13 +128,7 @@ async fn import(kind: Kind, path: &PathBuf, args: ImportCommon) -> anyhow::Resul
     let mut progress = |_rows: u64| {};
     let result = match kind {
         Kind::Donors { match_email } => {
-            // The organization read above: its journey graph and its country (phone region).
-            let options = DonorImportOptions {
-                match_email,
-                dry_run: args.dry_run,
-                journey_graph: organization.journey_graph()?,
-                default_region: organization.country,
-            };
+            let options = DonorImportOptions::for_organization(&organization, match_email, args.dry_run)?;
             import_donors(&store, &scope, input, options, on_reject, &mut progress).await
         }
         Kind::Donations => import_donations(&store, &scope, input, args.dry_run, on_reject, &mut progress).await,

@@ -192,36 +192,32 @@ impl DonationRepository for SeaDonationRepository {
             .all(&self.conn)
             .await
             .map_err(write_err)?;
-        let mut by_currency: Vec<(Option<String>, GivingSummary)> = Vec::new();
+        let mut summaries: Vec<GivingSummary> = Vec::new();
         for (currency, year, cents, count, first, last, largest) in years {
-            let total = cents_to_decimal(cents);
-            let count = u64::try_from(count).unwrap_or_default();
+            let currency = parse_optional::<Currency>(currency)?.unwrap_or_default();
+            let year =
+                YearTotal { year, total: cents_to_decimal(cents), count: u64::try_from(count).unwrap_or_default() };
             let largest = stored_amount(largest);
-            let year = YearTotal { year, total, count };
-            match by_currency.iter_mut().find(|(c, _)| *c == currency) {
-                Some((_, summary)) => {
-                    summary.lifetime_total += total;
-                    summary.gift_count += count;
+            match summaries.iter_mut().find(|s| s.currency == currency) {
+                Some(summary) => {
+                    summary.lifetime_total += year.total;
+                    summary.gift_count += year.count;
                     summary.first_gift_date = summary.first_gift_date.min(first);
                     summary.last_gift_date = summary.last_gift_date.max(last);
                     summary.largest_gift = summary.largest_gift.max(largest);
                     summary.by_year.push(year);
                 }
-                None => {
-                    let summary = GivingSummary {
-                        currency: parse_optional::<Currency>(currency.clone())?.unwrap_or_default(),
-                        lifetime_total: total,
-                        gift_count: count,
-                        first_gift_date: first,
-                        last_gift_date: last,
-                        largest_gift: largest,
-                        by_year: vec![year],
-                    };
-                    by_currency.push((currency, summary));
-                }
+                None => summaries.push(GivingSummary {
+                    currency,
+                    lifetime_total: year.total,
+                    gift_count: year.count,
+                    first_gift_date: first,
+                    last_gift_date: last,
+                    largest_gift: largest,
+                    by_year: vec![year],
+                }),
             }
         }
-        let mut summaries: Vec<GivingSummary> = by_currency.into_iter().map(|(_, summary)| summary).collect();
         for summary in &mut summaries {
             summary.by_year.sort_by_key(|y| y.year);
         }
