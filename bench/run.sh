@@ -4,7 +4,9 @@
 # 1. Generates the data set into a dedicated database once (re-used while it holds it).
 # 2. Starts `givance serve` (release build) on it and loads it with wrk at 64 connections:
 #    (A) first donors page, (B) prefix search q=smi, (C) one donor with its giving summary,
-#    (D) donation create, all as the largest organization's admin; then A's query on a bare
+#    (D) donation create, (E) a donor's timeline page (and F, the same at 4 connections), all as
+#    the largest organization's admin; single requests timed one at a time: LYBUNT, SYBUNT,
+#    retention, a dynamic donor list's count and first page; then A's query on a bare
 #    actix-web + tokio-postgres server (bench/reference), the issue's reference point, measured
 #    on the same machine in the same run.
 # 3. Times `givance import donors` of a generated CSV with /usr/bin/time -v (peak RSS), when the
@@ -199,6 +201,42 @@ scenario "B prefix search q=smi" get.lua "/api/v1/donors?q=smi"
 scenario "C donor with giving summary (rotating ids)" donor_by_id.lua "/api/v1/donors/$first_id"
 scenario "D donation create (rotating donors)" donation_create.lua "/api/v1/donations"
 [ "$LOADGEN" = wrk ] || echo "(oha: C asks for one donor and D gives to one donor; wrk rotates over 10,000)"
+
+# --- Issue 4: a timeline page under load, and the single-request latency of the heavy reads. ---
+if [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "$BASE/api/v1/donors/$first_id/timeline")" = 200 ]; then
+  BENCH_DONOR_SUFFIX=/timeline scenario "E donor timeline page (rotating ids)" donor_by_id.lua "/api/v1/donors/$first_id/timeline"
+  LATENCY_CONNECTIONS=${BENCH_LATENCY_CONNECTIONS:-4}
+  CONNECTIONS_SAVED=$CONNECTIONS CONNECTIONS=$LATENCY_CONNECTIONS
+  BENCH_DONOR_SUFFIX=/timeline scenario "F the same at $LATENCY_CONNECTIONS connections" donor_by_id.lua "/api/v1/donors/$first_id/timeline"
+  CONNECTIONS=$CONNECTIONS_SAVED
+else
+  echo "E: skipped (no timeline endpoint in this build)"
+fi
+# One request at a time, BENCH_TIMED_RUNS times: min / median / max milliseconds.
+timed() { # label, curl arguments...
+  local label=$1; shift
+  local times=() status
+  for _ in $(seq 1 "${BENCH_TIMED_RUNS:-7}"); do
+    read -r status seconds < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $KEY" "$@")
+    [ "${status:0:1}" = 2 ] || { printf '%-44s answered %s: skipped\n' "$label" "$status"; return; }
+    times+=("$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s * 1000 }')")
+  done
+  printf '%-44s %s\n' "$label" "$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "min %s ms, median %s ms, max %s ms (%d runs)", v[1], v[int((NR + 1) / 2)], v[NR], NR }')"
+}
+echo
+echo "single requests, one at a time (issue 4 targets in brackets):"
+timed "LYBUNT, this fiscal year, first page [1 s]" "$BASE/api/v1/reports/lybunt"
+timed "SYBUNT, this fiscal year, first page" "$BASE/api/v1/reports/sybunt"
+timed "retention, last 12 months" "$BASE/api/v1/reports/retention"
+LIST_BODY='{"name":"bench major donors","type":"dynamic","filters":{"lifetime_giving":{"min":"500"},"has_email":true}}'
+list_id=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$LIST_BODY" "$BASE/api/v1/donor-lists" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+if [ -n "$list_id" ]; then
+  timed "dynamic list: count (refresh) [500 ms with the page]" -X POST "$BASE/api/v1/donor-lists/$list_id/refresh"
+  timed "dynamic list: first members page" "$BASE/api/v1/donor-lists/$list_id/members?limit=50"
+  curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $KEY" "$BASE/api/v1/donor-lists/$list_id"
+else
+  echo "dynamic list: skipped (could not create one: no donor lists in this build, or the filter was refused)"
+fi
 
 kill -TERM "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true

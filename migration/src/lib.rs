@@ -23,6 +23,11 @@ mod m20261125_000011_donor_search_indexes;
 mod m20261125_000012_idempotency_keys;
 mod m20261125_000013_organization_country;
 mod m20261126_000014_donor_search_keys;
+mod m20261126_000015_credential_notifications;
+mod m20261126_000016_fiscal_year_start;
+mod m20261126_000017_donation_giving_index;
+mod m20261126_000018_timeline_indexes;
+mod m20261126_000019_todo_suggestion_keys;
 
 /// A fingerprint of this crate's sources, computed at build time. Test harnesses name their
 /// migrated template databases after it, so a changed migration never reuses a stale template.
@@ -48,6 +53,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_idempotency_keys::Migration),
             Box::new(m20261125_000013_organization_country::Migration),
             Box::new(m20261126_000014_donor_search_keys::Migration),
+            Box::new(m20261126_000015_credential_notifications::Migration),
+            Box::new(m20261126_000016_fiscal_year_start::Migration),
+            Box::new(m20261126_000017_donation_giving_index::Migration),
+            Box::new(m20261126_000018_timeline_indexes::Migration),
+            Box::new(m20261126_000019_todo_suggestion_keys::Migration),
         ]
     }
 }

@@ -860,6 +860,15 @@ async fn check_constraints_and_defaults(db: &TestDb) {
     exec(db, "UPDATE organizations SET country = 'GB' WHERE id = $1", vec![org.into()]).await.expect("country GB");
     exec(db, "UPDATE organizations SET country = NULL WHERE id = $1", vec![org.into()]).await.expect("no country");
 
+    // The fiscal year's first month (migration 16): 1 to 12.
+    for bad in [0, 13] {
+        let sql = "UPDATE organizations SET fiscal_year_start_month = $1 WHERE id = $2";
+        let result = exec(db, sql, vec![bad.into(), org.into()]).await;
+        assert_refused(db, result, "ck_organizations_fiscal_year_start_month", &format!("month {bad}"));
+    }
+    let july = "UPDATE organizations SET fiscal_year_start_month = 7 WHERE id = $1";
+    exec(db, july, vec![org.into()]).await.expect("July");
+
     let result = exec(
         db,
         "INSERT INTO donors (id, organization_id, donor_type) VALUES ($1, $2, 'company')",

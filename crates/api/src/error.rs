@@ -296,7 +296,7 @@ pub struct Forbidden(pub Problem);
 pub struct NotFound(pub Problem);
 
 /// The request conflicts with stored data; `code` names the conflict (`slug_taken`,
-/// `external_id_taken`, `project_has_donations`, `conflict`, `in_use`, ...).
+/// `external_id_taken`, `project_in_use`, `conflict`, `in_use`, ...).
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",

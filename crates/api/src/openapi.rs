@@ -43,12 +43,19 @@ fn modules() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("", routes::health::Api::openapi()),
         (API_BASE, routes::organization::Api::openapi()),
         (API_BASE, routes::api_keys::Api::openapi()),
+        (API_BASE, routes::communications::Api::openapi()),
+        (API_BASE, routes::threads::Api::openapi()),
+        (API_BASE, routes::timeline::Api::openapi()),
         (API_BASE, routes::donors::Api::openapi()),
+        (API_BASE, routes::donor_lists::Api::openapi()),
         (API_BASE, routes::projects::Api::openapi()),
         (API_BASE, routes::donations::Api::openapi()),
         (API_BASE, routes::staff::Api::openapi()),
         (API_BASE, routes::imports::Api::openapi()),
         (API_BASE, routes::exports::Api::openapi()),
+        (API_BASE, routes::reports::Api::openapi()),
+        (API_BASE, routes::templates::Api::openapi()),
+        (API_BASE, routes::todos::Api::openapi()),
     ]
 }
 
@@ -91,11 +98,17 @@ fn modules() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         (name = "organization", description = "The caller's own organization."),
         (name = "api-keys", description = "First-party API keys (`staff:manage`)."),
         (name = "donors", description = "Donors (individuals and couples), their giving summary, soft delete and erasure."),
+        (name = "donor-lists", description = "Static and dynamic (filter-defined) lists of donors, their members, and snapshots."),
         (name = "projects", description = "Projects donations go to, with progress against a target."),
+        (name = "communications", description = "Every contact with a donor, on any channel; logging a sent or received one moves the donor's `last_contact_date`."),
+        (name = "threads", description = "Threads grouping communications: staff and donor participants, active / archived / resolved, tags and internal notes."),
         (name = "donations", description = "Gifts from donors, optionally to a project; receipts; `Idempotency-Key` on create."),
         (name = "staff", description = "Staff members and their users: directory, invitations, roles, deactivation, signatures, and `/me`."),
         (name = "imports", description = "CSV imports of donors and donations, with a report of each row."),
         (name = "exports", description = "CSV exports of donors and donations."),
+        (name = "reports", description = "Fundraising reports by fiscal year and date range: LYBUNT, SYBUNT, retention, giving by month, project and payment method, top donors; JSON or CSV."),
+        (name = "templates", description = "Reusable message templates with `{{variable}}` placeholders: preview for a donor, usage counts."),
+        (name = "todos", description = "Tasks for staff, with filters (status, assignee, donor, project, due range, overdue) and suggested follow-ups."),
     )
 )]
 pub struct ApiDoc;

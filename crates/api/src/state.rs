@@ -22,8 +22,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The repositories over `db`, with API keys as the only accepted credential.
+    /// The repositories over `db`, with API keys as the only accepted credential, their lookups
+    /// cached on PostgreSQL. Must be called within a Tokio runtime.
     pub fn new(db: DatabaseConnection) -> Self {
+        let repos = Repositories::new(&db).cache_credentials(&db);
+        Self { db, repos, auth: AuthConfig::default() }
+    }
+
+    /// As [`new`](Self::new), with every API key looked up in the database.
+    pub fn without_credential_cache(db: DatabaseConnection) -> Self {
         let repos = Repositories::new(&db);
         Self { db, repos, auth: AuthConfig::default() }
     }

@@ -59,6 +59,8 @@ pub enum Command {
     Import(crate::commands::import::ImportArgs),
     /// Export donors or donations as CSV.
     Export(crate::commands::export::ExportArgs),
+    /// Tasks: run the task suggester.
+    Todos(crate::commands::todos::TodosArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +98,12 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=1000)
     )]
     pub db_max_connections: u32,
+
+    /// Look up the API key of every request in the database instead of memory. Needed where
+    /// PostgreSQL's LISTEN does not reach the server (PgBouncer in transaction mode); the cache
+    /// is never used on SQLite.
+    #[arg(long, env = "GIVANCE_NO_CREDENTIAL_CACHE")]
+    pub no_credential_cache: bool,
 
     /// On a database with no organization, seed a demo organization (about 1,000 donors and
     /// 5,000 donations) and print an API key for it with a ready `curl` line.
@@ -198,6 +206,11 @@ pub struct OrgCreateArgs {
     /// [default: none, then the US].
     #[arg(long, value_name = "XX")]
     pub country: Option<String>,
+
+    /// The month the fiscal year starts in, 1 (January) to 12; the reports count fiscal years
+    /// by it, each named after the calendar year it ends in.
+    #[arg(long, value_name = "1-12", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=12))]
+    pub fiscal_year_start_month: u32,
 
     /// Print one JSON object (ids, slug and the API key) instead of text.
     #[arg(long)]

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Import(args) => commands::import::run(args).await,
             Command::Export(args) => commands::export::run(args).await,
+            Command::Todos(args) => commands::todos::run(args).await,
         }
     });
     // Never hang on exit because of a stuck background task.

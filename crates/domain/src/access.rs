@@ -19,6 +19,18 @@ pub const STAFF_READ: &str = "staff:read";
 pub const STAFF_MANAGE: &str = "staff:manage";
 pub const ORGANIZATION_READ: &str = "organization:read";
 pub const ORGANIZATION_WRITE: &str = "organization:write";
+/// Read communications, threads and donor timelines.
+pub const COMMUNICATIONS_READ: &str = "communications:read";
+/// Log, change and delete communications; open, change and delete threads.
+pub const COMMUNICATIONS_WRITE: &str = "communications:write";
+/// Read templates and preview them for a donor (previewing also needs `donors:read`).
+pub const TEMPLATES_READ: &str = "templates:read";
+/// Create, change, delete templates and record their use.
+pub const TEMPLATES_WRITE: &str = "templates:write";
+/// Read tasks.
+pub const TODOS_READ: &str = "todos:read";
+/// Create, change, complete and delete tasks; running the suggester also needs `donations:read`.
+pub const TODOS_WRITE: &str = "todos:write";
 
 /// Every permission string, in the order the documentation lists them.
 pub const ALL_PERMISSIONS: &[&str] = &[
@@ -32,6 +44,12 @@ pub const ALL_PERMISSIONS: &[&str] = &[
     STAFF_MANAGE,
     ORGANIZATION_READ,
     ORGANIZATION_WRITE,
+    COMMUNICATIONS_READ,
+    COMMUNICATIONS_WRITE,
+    TEMPLATES_READ,
+    TEMPLATES_WRITE,
+    TODOS_READ,
+    TODOS_WRITE,
 ];
 
 /// What a role grants by itself.
@@ -47,11 +65,37 @@ pub fn role_permissions(role: Role) -> &'static [&'static str] {
             PROJECTS_WRITE,
             STAFF_READ,
             ORGANIZATION_READ,
+            COMMUNICATIONS_READ,
+            COMMUNICATIONS_WRITE,
+            TEMPLATES_READ,
+            TEMPLATES_WRITE,
+            TODOS_READ,
+            TODOS_WRITE,
         ],
-        Role::Fundraiser => {
-            &[DONORS_READ, DONORS_WRITE, DONATIONS_READ, DONATIONS_WRITE, PROJECTS_READ, STAFF_READ, ORGANIZATION_READ]
-        }
-        Role::Viewer => &[DONORS_READ, PROJECTS_READ, STAFF_READ, ORGANIZATION_READ],
+        Role::Fundraiser => &[
+            DONORS_READ,
+            DONORS_WRITE,
+            DONATIONS_READ,
+            DONATIONS_WRITE,
+            PROJECTS_READ,
+            STAFF_READ,
+            ORGANIZATION_READ,
+            COMMUNICATIONS_READ,
+            COMMUNICATIONS_WRITE,
+            TEMPLATES_READ,
+            TEMPLATES_WRITE,
+            TODOS_READ,
+            TODOS_WRITE,
+        ],
+        Role::Viewer => &[
+            DONORS_READ,
+            PROJECTS_READ,
+            STAFF_READ,
+            ORGANIZATION_READ,
+            COMMUNICATIONS_READ,
+            TEMPLATES_READ,
+            TODOS_READ,
+        ],
     }
 }
 
@@ -104,7 +148,17 @@ mod tests {
             (Role::Fundraiser, &[PROJECTS_WRITE, STAFF_MANAGE, ORGANIZATION_WRITE][..]),
             (
                 Role::Viewer,
-                &[DONORS_WRITE, DONATIONS_READ, DONATIONS_WRITE, PROJECTS_WRITE, STAFF_MANAGE, ORGANIZATION_WRITE][..],
+                &[
+                    DONORS_WRITE,
+                    DONATIONS_READ,
+                    DONATIONS_WRITE,
+                    PROJECTS_WRITE,
+                    STAFF_MANAGE,
+                    ORGANIZATION_WRITE,
+                    COMMUNICATIONS_WRITE,
+                    TEMPLATES_WRITE,
+                    TODOS_WRITE,
+                ][..],
             ),
         ] {
             for permission in ALL_PERMISSIONS {

@@ -164,6 +164,25 @@ impl NewCommunication {
     }
 }
 
+/// Whether a communication with this status and direction records a contact that happened:
+/// one sent or delivered, or one received from the donor (inbound). Such a communication moves
+/// the donor's `last_contact_date` forward to [`contact_time`].
+pub fn is_contact(status: CommunicationStatus, direction: Direction) -> bool {
+    matches!(status, CommunicationStatus::Sent | CommunicationStatus::Delivered) || direction == Direction::Inbound
+}
+
+/// When a contact happened: `sent_at` when known, else when it was logged.
+pub fn contact_time(sent_at: Option<Timestamp>, logged_at: Timestamp) -> Timestamp {
+    sent_at.unwrap_or(logged_at)
+}
+
+impl Communication {
+    /// The contact this communication records, if any (see [`is_contact`]).
+    pub fn contact_at(&self) -> Option<Timestamp> {
+        is_contact(self.status, self.direction).then(|| contact_time(self.sent_at, self.created_at))
+    }
+}
+
 /// A `scheduled` communication needs `scheduled_for`.
 pub fn check_schedule(status: CommunicationStatus, scheduled_for: Option<Timestamp>) -> Result<(), ValueError> {
     if status == CommunicationStatus::Scheduled && scheduled_for.is_none() {
@@ -176,6 +195,8 @@ pub fn check_schedule(status: CommunicationStatus, scheduled_for: Option<Timesta
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunicationPatch {
     pub thread_id: Option<Option<CommunicationThreadId>>,
+    pub channel: Option<CommunicationChannel>,
+    pub direction: Option<Direction>,
     pub subject: Option<Option<String>>,
     pub content: Option<String>,
     pub staff_id: Option<Option<StaffId>>,
@@ -206,19 +227,86 @@ impl CommunicationPatch {
     }
 }
 
+impl Communication {
+    /// Applies a patch, checking text limits and that the result, if `scheduled`, says when.
+    pub fn apply(&mut self, patch: CommunicationPatch) -> Result<(), ValueError> {
+        patch.validate()?;
+        let CommunicationPatch {
+            thread_id,
+            channel,
+            direction,
+            subject,
+            content,
+            staff_id,
+            from_address,
+            to_address,
+            status,
+            scheduled_for,
+            sent_at,
+            metadata,
+            attachments,
+        } = patch;
+        let trimmed = |v: Option<String>| v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if let Some(v) = thread_id {
+            self.thread_id = v;
+        }
+        if let Some(v) = channel {
+            self.channel = v;
+        }
+        if let Some(v) = direction {
+            self.direction = v;
+        }
+        if let Some(v) = subject {
+            self.subject = trimmed(v);
+        }
+        if let Some(v) = content {
+            self.content = required_text("content", &v, CONTENT_MAX)?;
+        }
+        if let Some(v) = staff_id {
+            self.staff_id = v;
+        }
+        if let Some(v) = from_address {
+            self.from_address = trimmed(v);
+        }
+        if let Some(v) = to_address {
+            self.to_address = trimmed(v);
+        }
+        if let Some(v) = status {
+            self.status = v;
+        }
+        if let Some(v) = scheduled_for {
+            self.scheduled_for = v;
+        }
+        if let Some(v) = sent_at {
+            self.sent_at = v;
+        }
+        if let Some(v) = metadata {
+            self.metadata = v;
+        }
+        if let Some(v) = attachments {
+            self.attachments = v;
+        }
+        check_schedule(self.status, self.scheduled_for)
+    }
+}
+
 /// Which communications to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CommunicationFilter {
     pub donor_id: Option<DonorId>,
     pub thread_id: Option<CommunicationThreadId>,
     pub channel: Option<CommunicationChannel>,
+    pub direction: Option<Direction>,
     pub status: Option<CommunicationStatus>,
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait CommunicationRepository: Send + Sync {
-    /// Fails with `NotFound` when the donor, thread or staff member is not the organization's.
+    /// Records the communication and, in the same transaction, moves the donor's
+    /// `last_contact_date` forward (never back) when it records a contact
+    /// ([`Communication::contact_at`]). Fails with `Invalid` naming `donor_id`, `thread_id` or
+    /// `staff_id` when that reference is not the organization's (or the donor is soft-deleted).
     async fn create(&self, scope: &OrgScope, communication: NewCommunication) -> Result<Communication, RepoError>;
     /// `None` when the communication does not exist in the organization.
     async fn get(&self, scope: &OrgScope, id: CommunicationId) -> Result<Option<Communication>, RepoError>;
@@ -229,9 +317,10 @@ pub trait CommunicationRepository: Send + Sync {
         filter: CommunicationFilter,
         page: PageRequest,
     ) -> Result<Page<Communication>, RepoError>;
-    /// Fails with `NotFound` when the communication (or a newly linked thread or staff member) is
-    /// not the organization's, and with `Invalid` when the result would be `scheduled` without
-    /// `scheduled_for` ([`check_schedule`]).
+    /// Fails with `NotFound` when the communication is not the organization's, and with
+    /// `Invalid` when a newly linked thread or staff member is not (naming `thread_id` or
+    /// `staff_id`) or the result would be `scheduled` without `scheduled_for` ([`check_schedule`]). A change that makes it a contact (marked sent, say)
+    /// moves the donor's `last_contact_date` forward as [`create`](Self::create) does.
     async fn update(
         &self,
         scope: &OrgScope,
@@ -315,6 +404,42 @@ impl CommunicationThreadPatch {
     }
 }
 
+impl CommunicationThread {
+    /// Applies a patch: text limits and tags checked; the status may move between any of
+    /// active, archived and resolved.
+    pub fn apply(&mut self, patch: CommunicationThreadPatch) -> Result<(), ValueError> {
+        patch.validate()?;
+        if let Some(v) = patch.subject {
+            self.subject = optional_text("subject", v.as_deref(), SUBJECT_MAX)?;
+        }
+        if let Some(v) = patch.channel {
+            self.channel = v;
+        }
+        if let Some(v) = patch.status {
+            self.status = v;
+        }
+        if let Some(v) = patch.tags {
+            self.tags = normalise_tags(v);
+        }
+        if let Some(v) = patch.internal_notes {
+            self.internal_notes = optional_text("internal_notes", v.as_deref(), NOTES_MAX)?;
+        }
+        Ok(())
+    }
+}
+
+/// Tags trimmed, without duplicates, in their first order.
+pub fn normalise_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let tag = tag.trim().to_owned();
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
 /// A staff member taking part in a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadStaff {
@@ -367,7 +492,8 @@ pub trait CommunicationThreadRepository: Send + Sync {
     async fn delete(&self, scope: &OrgScope, id: CommunicationThreadId) -> Result<(), RepoError>;
 
     /// Adds a staff member to the thread, or changes their role if they already take part.
-    /// Fails with `NotFound` when the thread or the staff member is not the organization's.
+    /// Fails with `NotFound` when the thread is not the organization's, and with `Invalid` naming
+    /// `staff_id` when the staff member is not.
     async fn add_staff(
         &self,
         scope: &OrgScope,
@@ -387,7 +513,8 @@ pub trait CommunicationThreadRepository: Send + Sync {
     /// organization's.
     async fn list_staff(&self, scope: &OrgScope, thread: CommunicationThreadId) -> Result<Vec<ThreadStaff>, RepoError>;
     /// Adds a donor to the thread; adding one already there returns the existing row. Fails with
-    /// `NotFound` when the thread or the donor is not the organization's.
+    /// `NotFound` when the thread is not the organization's, and with `Invalid` naming `donor_id`
+    /// when the donor is not (or is soft-deleted).
     async fn add_donor(
         &self,
         scope: &OrgScope,
@@ -455,6 +582,59 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(patch.validate().unwrap_err().field, "scheduled_for");
+    }
+
+    #[test]
+    fn sent_delivered_and_received_communications_are_contacts() {
+        use CommunicationStatus::*;
+        for (status, direction, contact) in [
+            (Sent, Direction::Outbound, true),
+            (Delivered, Direction::Outbound, true),
+            (Draft, Direction::Outbound, false),
+            (Scheduled, Direction::Outbound, false),
+            (Failed, Direction::Outbound, false),
+            (Draft, Direction::Inbound, true),
+        ] {
+            assert_eq!(is_contact(status, direction), contact, "{status} {direction}");
+        }
+        let logged = crate::shared::time::now();
+        let sent = logged - chrono::Duration::days(2);
+        assert_eq!(contact_time(Some(sent), logged), sent);
+        assert_eq!(contact_time(None, logged), logged);
+    }
+
+    #[test]
+    fn a_patch_keeps_a_scheduled_communication_dated() {
+        let at = crate::shared::time::now();
+        let mut c = Communication {
+            id: CommunicationId::new(),
+            donor_id: DonorId::new(),
+            thread_id: None,
+            channel: CommunicationChannel::Email,
+            direction: Direction::Outbound,
+            subject: None,
+            content: "Hello".into(),
+            staff_id: None,
+            from_address: None,
+            to_address: None,
+            status: CommunicationStatus::Scheduled,
+            scheduled_for: Some(at),
+            sent_at: None,
+            metadata: None,
+            attachments: None,
+            created_at: at,
+            updated_at: at,
+        };
+        assert_eq!(c.contact_at(), None);
+        let undated = CommunicationPatch { scheduled_for: Some(None), ..Default::default() };
+        assert_eq!(c.clone().apply(undated).unwrap_err().field, "scheduled_for");
+        let sent = CommunicationPatch {
+            status: Some(CommunicationStatus::Sent),
+            subject: Some(Some(" Hi ".into())),
+            ..Default::default()
+        };
+        c.apply(sent).unwrap();
+        assert_eq!((c.subject.as_deref(), c.contact_at()), (Some("Hi"), Some(at)));
     }
 
     #[test]

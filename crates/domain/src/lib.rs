@@ -67,6 +67,7 @@ pub mod idempotency;
 pub mod import;
 pub mod organization;
 pub mod project;
+pub mod report;
 pub mod staff;
 pub mod user;
 
@@ -78,6 +79,7 @@ pub mod oauth_token;
 pub mod research;
 pub mod signature_image;
 pub mod template;
+pub mod timeline;
 pub mod todo;
 pub mod tracking;
 pub mod webhook;

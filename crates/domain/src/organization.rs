@@ -5,6 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::report::FiscalYearStart;
 use crate::shared::{
     CountryCode, OrgScope, OrganizationId, RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text,
 };
@@ -85,6 +86,9 @@ pub struct Organization {
     /// Where the organization works (not in the spec): the region of donor phone numbers written
     /// without a country code, when the donor's own address has no country.
     pub country: Option<CountryCode>,
+    /// The month the fiscal year starts in (not in the spec; January by default), which the
+    /// fundraising reports count years by.
+    pub fiscal_year_start_month: FiscalYearStart,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -96,6 +100,7 @@ pub struct NewOrganization {
     pub slug: Slug,
     pub website_url: Option<WebUrl>,
     pub country: Option<CountryCode>,
+    pub fiscal_year_start_month: FiscalYearStart,
 }
 
 impl NewOrganization {
@@ -106,6 +111,7 @@ impl NewOrganization {
             slug,
             website_url: None,
             country: None,
+            fiscal_year_start_month: FiscalYearStart::default(),
         })
     }
 }
@@ -121,6 +127,7 @@ pub struct OrganizationPatch {
     pub website_data: Option<Option<serde_json::Value>>,
     pub website_last_crawled: Option<Option<Timestamp>>,
     pub country: Option<Option<CountryCode>>,
+    pub fiscal_year_start_month: Option<FiscalYearStart>,
 }
 
 impl Organization {
@@ -151,6 +158,9 @@ impl Organization {
         }
         if let Some(v) = patch.country {
             self.country = v;
+        }
+        if let Some(v) = patch.fiscal_year_start_month {
+            self.fiscal_year_start_month = v;
         }
         Ok(())
     }
@@ -522,6 +532,7 @@ mod tests {
             website_data: None,
             website_last_crawled: None,
             country: None,
+            fiscal_year_start_month: FiscalYearStart::default(),
             created_at: at,
             updated_at: at,
         }

@@ -1,11 +1,17 @@
 //! Templates: reusable email and message texts with `{{variable}}` placeholders.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use crate::communication::CommunicationChannel;
+use crate::donor::Donor;
+use crate::organization::Organization;
 use crate::shared::{
-    OrgScope, Page, PageRequest, RepoError, TemplateId, Timestamp, UserId, ValueError, optional_text, required_text,
+    OrgScope, Page, PageRequest, RepoError, TemplateId, Timestamp, UserId, ValueError, WebUrl, optional_text,
+    required_text,
 };
+use crate::string_enum;
 
 pub const NAME_MAX: usize = 200;
 pub const CATEGORY_MAX: usize = 100;
@@ -51,13 +57,7 @@ impl NewTemplate {
     pub fn new(name: &str, subject: Option<&str>, body: &str) -> Result<Self, ValueError> {
         let subject = optional_text("subject", subject, SUBJECT_MAX)?;
         let body = required_text("body", body, BODY_MAX)?;
-        let mut variables = placeholders(subject.as_deref().unwrap_or_default());
-        for variable in placeholders(&body) {
-            if !variables.contains(&variable) {
-                variables.push(variable);
-            }
-        }
-        validate_variables(&variables)?;
+        let variables = declared_variables(subject.as_deref(), &body)?;
         Ok(Self {
             name: required_text("name", name, NAME_MAX)?,
             category: None,
@@ -79,21 +79,60 @@ impl NewTemplate {
     }
 }
 
+/// The variables a template declares: the placeholders of its subject, then those of its body,
+/// each once; more than [`VARIABLES_MAX`] is refused.
+pub fn declared_variables(subject: Option<&str>, body: &str) -> Result<Vec<String>, ValueError> {
+    let mut variables = placeholders(subject.unwrap_or_default());
+    for variable in placeholders(body) {
+        if !variables.contains(&variable) {
+            variables.push(variable);
+        }
+    }
+    validate_variables(&variables)?;
+    Ok(variables)
+}
+
 /// The distinct `{{name}}` placeholders of a text, in order of first appearance. Text between
 /// braces that is not a variable name is not a placeholder.
 pub fn placeholders(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        rest = &rest[start + 2..];
-        let Some(end) = rest.find("}}") else { break };
-        let name = rest[..end].trim();
-        if is_variable_name(name) && !found.iter().any(|f| f == name) {
+    for segment in segments(text) {
+        if let Segment::Placeholder { name, .. } = segment
+            && !found.iter().any(|f| f == name)
+        {
             found.push(name.to_owned());
         }
-        rest = &rest[end + 2..];
     }
     found
+}
+
+/// A piece of a template's text: literal text, or a placeholder as written (`{{ name }}`) with
+/// its variable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment<'a> {
+    Literal(&'a str),
+    Placeholder { written: &'a str, name: &'a str },
+}
+
+/// Splits a text into literal text and placeholders; the one parser behind [`placeholders`] and
+/// [`render`], so that what is declared is exactly what is filled.
+fn segments(text: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(length) = rest[start + 2..].find("}}") else { break };
+        let end = start + 2 + length + 2;
+        let name = rest[start + 2..end - 2].trim();
+        if is_variable_name(name) {
+            out.push(Segment::Literal(&rest[..start]));
+            out.push(Segment::Placeholder { written: &rest[start..end], name });
+        } else {
+            out.push(Segment::Literal(&rest[..end]));
+        }
+        rest = &rest[end..];
+    }
+    out.push(Segment::Literal(rest));
+    out
 }
 
 /// A letter or underscore, then letters, digits, underscores or dots (`donor.first_name`).
@@ -146,6 +185,192 @@ impl TemplatePatch {
             required_text("body", body, BODY_MAX)?;
         }
         self.variables.as_deref().map_or(Ok(()), validate_variables)
+    }
+}
+
+impl Template {
+    /// Applies a patch. Changing the subject or the body declares their placeholders anew
+    /// (unless the patch lists the variables itself).
+    pub fn apply(&mut self, patch: TemplatePatch) -> Result<(), ValueError> {
+        patch.validate()?;
+        let text_changed = patch.subject.is_some() || patch.body.is_some();
+        if let Some(name) = patch.name {
+            self.name = required_text("name", &name, NAME_MAX)?;
+        }
+        if let Some(category) = patch.category {
+            self.category = optional_text("category", category.as_deref(), CATEGORY_MAX)?;
+        }
+        if let Some(channel) = patch.channel {
+            self.channel = channel;
+        }
+        if let Some(subject) = patch.subject {
+            self.subject = optional_text("subject", subject.as_deref(), SUBJECT_MAX)?;
+        }
+        if let Some(body) = patch.body {
+            self.body = required_text("body", &body, BODY_MAX)?;
+        }
+        if let Some(is_active) = patch.is_active {
+            self.is_active = is_active;
+        }
+        match patch.variables {
+            Some(variables) => self.variables = variables,
+            None if text_changed => self.variables = declared_variables(self.subject.as_deref(), &self.body)?,
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// The variables rendering can fill, with what each holds. `donor_name`, `first_name`,
+/// `last_name` and `organization_name` are accepted as short forms of the dotted names.
+pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
+    ("donor.first_name", "the donor's first name"),
+    ("donor.last_name", "the donor's last name"),
+    ("donor.full_name", "first and last name, as far as known"),
+    ("donor.email", "the donor's email address"),
+    ("donor.phone", "the donor's phone number (E.164)"),
+    ("donor.city", "the city of the donor's address"),
+    ("donor.state", "the state of the donor's address"),
+    ("donor.country", "the country of the donor's address (ISO 3166-1 alpha-2)"),
+    ("donor.spouse_first_name", "a couple's second first name"),
+    ("donor.spouse_last_name", "a couple's second last name"),
+    ("organization.name", "the organization's name"),
+    ("organization.website_url", "the organization's website"),
+];
+
+/// Short forms and the variable each stands for.
+const ALIASES: &[(&str, &str)] = &[
+    ("donor_name", "donor.full_name"),
+    ("first_name", "donor.first_name"),
+    ("last_name", "donor.last_name"),
+    ("organization_name", "organization.name"),
+];
+
+/// The values of the known variables for one donor of one organization; a variable without a
+/// value (no email on file, say) is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateValues(BTreeMap<&'static str, String>);
+
+impl TemplateValues {
+    pub fn for_donor(donor: &Donor, organization: &Organization) -> Self {
+        Self::of(donor, &organization.name, organization.website_url.as_ref())
+    }
+
+    /// The values from the donor and the organization's name and website.
+    pub fn of(donor: &Donor, organization_name: &str, website_url: Option<&WebUrl>) -> Self {
+        let spouse = donor.household.spouse();
+        let full_name = [donor.first_name.as_deref(), donor.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let entries: [(&'static str, Option<String>); 12] = [
+            ("donor.first_name", donor.first_name.clone()),
+            ("donor.last_name", donor.last_name.clone()),
+            ("donor.full_name", Some(full_name)),
+            ("donor.email", donor.email.as_ref().map(|e| e.as_str().to_owned())),
+            ("donor.phone", donor.phone.as_ref().map(|p| p.as_str().to_owned())),
+            ("donor.city", donor.address.city.clone()),
+            ("donor.state", donor.address.state.clone()),
+            ("donor.country", donor.address.country.map(|c| c.as_str().to_owned())),
+            ("donor.spouse_first_name", spouse.and_then(|s| s.first_name.clone())),
+            ("donor.spouse_last_name", spouse.and_then(|s| s.last_name.clone())),
+            ("organization.name", Some(organization_name.to_owned())),
+            ("organization.website_url", website_url.map(|u| u.as_str().to_owned())),
+        ];
+        Self(
+            entries
+                .into_iter()
+                .filter_map(|(name, value)| value.filter(|v| !v.trim().is_empty()).map(|v| (name, v)))
+                .collect(),
+        )
+    }
+
+    fn lookup(&self, variable: &str) -> Result<&str, UnfilledReason> {
+        let name = ALIASES.iter().find(|(alias, _)| *alias == variable).map_or(variable, |(_, name)| *name);
+        if !KNOWN_VARIABLES.iter().any(|(known, _)| *known == name) {
+            return Err(UnfilledReason::UnknownVariable);
+        }
+        self.0.get(name).map(String::as_str).ok_or(UnfilledReason::NoValue)
+    }
+}
+
+string_enum! {
+    /// Why a placeholder was left as written.
+    pub enum UnfilledReason: "reason" {
+        /// Not a variable rendering knows ([`KNOWN_VARIABLES`]).
+        UnknownVariable => "unknown_variable",
+        /// A known variable this donor has no value for.
+        NoValue => "no_value",
+    }
+}
+
+/// A variable a rendering could not fill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfilled {
+    pub variable: String,
+    pub reason: UnfilledReason,
+}
+
+/// A template filled in for one donor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The subject with the values as plain text (a subject is a header, never HTML).
+    pub subject: Option<String>,
+    /// The body with every value HTML-escaped: safe to show or send as HTML.
+    pub body_html: String,
+    /// The body with the values as they are, for plain-text channels.
+    pub body_text: String,
+    /// Each variable left unfilled, once, in order of first appearance. Its placeholder stays in
+    /// the output as written.
+    pub unfilled: Vec<Unfilled>,
+}
+
+/// Fills a template's subject and body with `values`.
+pub fn render(template: &Template, values: &TemplateValues) -> Rendered {
+    let mut unfilled = Vec::new();
+    let subject = template.subject.as_deref().map(|s| fill(s, values, false, &mut unfilled));
+    let body_html = fill(&template.body, values, true, &mut unfilled);
+    let body_text = fill(&template.body, values, false, &mut Vec::new());
+    Rendered { subject, body_html, body_text, unfilled }
+}
+
+fn fill(text: &str, values: &TemplateValues, html: bool, unfilled: &mut Vec<Unfilled>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for segment in segments(text) {
+        match segment {
+            Segment::Literal(literal) => out.push_str(literal),
+            Segment::Placeholder { written, name } => match values.lookup(name) {
+                Ok(value) if html => escape_html(value, &mut out),
+                Ok(value) => out.push_str(value),
+                Err(reason) => {
+                    out.push_str(written);
+                    if !unfilled.iter().any(|u| u.variable == name) {
+                        unfilled.push(Unfilled { variable: name.to_owned(), reason });
+                    }
+                }
+            },
+        }
+    }
+    out
+}
+
+/// Escapes the five characters that matter in HTML text and attribute values.
+fn escape_html(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
     }
 }
 
@@ -227,5 +452,74 @@ mod tests {
         }
         let patch = TemplatePatch { variables: Some(vec!["{{x}}".into()]), ..Default::default() };
         assert_eq!(patch.validate().unwrap_err().field, "variables");
+    }
+    fn template(subject: Option<&str>, body: &str) -> Template {
+        let new = NewTemplate::new("T", subject, body).unwrap();
+        let at = crate::shared::time::now();
+        Template {
+            id: TemplateId::new(),
+            name: new.name,
+            category: None,
+            channel: new.channel,
+            subject: new.subject,
+            body: new.body,
+            variables: new.variables,
+            usage_count: 0,
+            last_used_at: None,
+            created_by: None,
+            is_active: true,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn values(first_name: Option<&str>, last_name: Option<&str>) -> TemplateValues {
+        use crate::donor::NewDonor;
+        let donor = Donor::register(NewDonor::individual(first_name, last_name).unwrap(), crate::shared::time::now());
+        TemplateValues::of(&donor, "Hope & Co", None)
+    }
+
+    #[test]
+    fn rendering_escapes_donor_data_in_html_and_reports_what_it_cannot_fill() {
+        let t = template(
+            Some("Thanks, {{ donor.first_name }}"),
+            "<p>Dear {{donor.first_name}} {{donor_name}},</p> {{donor.email}} {{favourite}} {{donor.email}} {{x y}} from {{organization.name}}",
+        );
+        let rendered = render(&t, &values(Some("<b>Ada</b>"), Some("O'Neil")));
+        assert_eq!(rendered.subject.as_deref(), Some("Thanks, <b>Ada</b>"));
+        assert_eq!(
+            rendered.body_html,
+            "<p>Dear &lt;b&gt;Ada&lt;/b&gt; &lt;b&gt;Ada&lt;/b&gt; O&#x27;Neil,</p> {{donor.email}} {{favourite}} \
+             {{donor.email}} {{x y}} from Hope &amp; Co"
+        );
+        assert_eq!(
+            rendered.body_text,
+            "<p>Dear <b>Ada</b> <b>Ada</b> O'Neil,</p> {{donor.email}} {{favourite}} {{donor.email}} {{x y}} from Hope & Co"
+        );
+        assert_eq!(
+            rendered.unfilled,
+            [
+                Unfilled { variable: "donor.email".into(), reason: UnfilledReason::NoValue },
+                Unfilled { variable: "favourite".into(), reason: UnfilledReason::UnknownVariable },
+            ]
+        );
+        // A blank name is no value; the full name falls back to what is known.
+        let rendered = render(&template(None, "{{first_name}}|{{donor.full_name}}"), &values(None, Some("Lovelace")));
+        assert_eq!(rendered.body_text, "{{first_name}}|Lovelace");
+        assert_eq!(rendered.unfilled.len(), 1);
+    }
+
+    #[test]
+    fn patching_the_text_declares_its_variables_anew() {
+        let mut t = template(Some("Hi {{a}}"), "{{b}}");
+        assert_eq!(t.variables, ["a", "b"]);
+        t.apply(TemplatePatch { name: Some("New".into()), ..Default::default() }).unwrap();
+        assert_eq!(t.variables, ["a", "b"], "a rename keeps them");
+        t.apply(TemplatePatch { body: Some("{{c}} {{a}}".into()), ..Default::default() }).unwrap();
+        assert_eq!(t.variables, ["a", "c"]);
+        t.apply(TemplatePatch { subject: Some(None), ..Default::default() }).unwrap();
+        assert_eq!((t.subject.as_deref(), t.variables.as_slice()), (None, &["c".to_owned(), "a".to_owned()][..]));
+        let err = t.apply(TemplatePatch { body: Some(" ".into()), ..Default::default() }).unwrap_err();
+        assert_eq!(err.field, "body");
     }
 }

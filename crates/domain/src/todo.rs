@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::report::FiscalYearStart;
 use crate::shared::{
     DonorId, Money, OrgScope, Page, PageRequest, ProjectId, RepoError, Timestamp, TodoId, UserId, ValueError,
     optional_text, required_text,
@@ -285,32 +286,178 @@ impl TodoPatch {
     }
 }
 
-/// Which tasks to list.
+impl Todo {
+    /// Applies a patch. Completing a task that is already completed keeps its first completion;
+    /// any other status clears the completion.
+    pub fn apply(&mut self, patch: TodoPatch) -> Result<(), ValueError> {
+        patch.validate()?;
+        if let Some(title) = patch.title {
+            self.title = required_text("title", &title, TITLE_MAX)?;
+        }
+        if let Some(description) = patch.description {
+            self.description = optional_text("description", description.as_deref(), DESCRIPTION_MAX)?;
+        }
+        if let Some(todo_type) = patch.todo_type {
+            self.todo_type = todo_type;
+        }
+        if let Some(due_date) = patch.due_date {
+            self.due_date = due_date;
+        }
+        if let Some(priority) = patch.priority {
+            self.priority = priority;
+        }
+        if let Some(progress) = patch.progress {
+            let already_done = matches!(self.progress, TodoProgress::Completed { .. });
+            if !(already_done && matches!(progress, TodoProgress::Completed { .. })) {
+                self.progress = progress;
+            }
+        }
+        if let Some(donor_id) = patch.donor_id {
+            self.donor_id = donor_id;
+        }
+        if let Some(project_id) = patch.project_id {
+            self.project_id = project_id;
+        }
+        if let Some(assigned_to) = patch.assigned_to {
+            self.assigned_to = assigned_to;
+        }
+        Ok(())
+    }
+}
+
+/// Which tasks to list; every condition given must hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TodoFilter {
     pub status: Option<TodoStatus>,
     pub donor_id: Option<DonorId>,
     pub project_id: Option<ProjectId>,
     pub assigned_to: Option<UserId>,
+    /// Only tasks due on or after this day (tasks without a due date are left out).
+    pub due_on_or_after: Option<NaiveDate>,
     /// Only tasks due on or before this day (tasks without a due date are left out).
     pub due_on_or_before: Option<NaiveDate>,
+    /// Only overdue tasks as of this day: due before it and still open (pending or in progress).
+    pub overdue_on: Option<NaiveDate>,
+    /// Only suggested (true) or hand-made (false) tasks.
+    pub is_ai_generated: Option<bool>,
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TodoRepository: Send + Sync {
-    /// Fails with `NotFound` when the donor or project is not the organization's, or the assignee
-    /// is not one of its staff.
+    /// Fails with `Invalid` naming the field when the donor is not a live donor of the
+    /// organization, the project not its, or the assignee (a user) not one of its active staff.
     async fn create(&self, scope: &OrgScope, todo: NewTodo) -> Result<Todo, RepoError>;
     /// `None` when the task does not exist in the organization.
     async fn get(&self, scope: &OrgScope, id: TodoId) -> Result<Option<Todo>, RepoError>;
     /// Tasks matching the filter (by status, donor, project, assignee, due date), newest first.
     async fn list(&self, scope: &OrgScope, filter: TodoFilter, page: PageRequest) -> Result<Page<Todo>, RepoError>;
-    /// Fails with `NotFound` when the task, or a newly linked donor, project or assignee, is not
-    /// the organization's.
+    /// Stores a suggested task under its natural key, unless a task with that key exists in the
+    /// organization already (whatever became of it): `None` then, and nothing is written. The
+    /// check is the database's (a unique key), so concurrent runs cannot both store it.
+    async fn create_suggested(
+        &self,
+        scope: &OrgScope,
+        key: &SuggestionKey,
+        todo: NewTodo,
+    ) -> Result<Option<Todo>, RepoError>;
+    /// Fails with `NotFound` when the task is not the organization's, and with `Invalid` naming
+    /// the field when a newly linked donor, project or assignee is not (as for `create`).
     async fn update(&self, scope: &OrgScope, id: TodoId, patch: TodoPatch) -> Result<Todo, RepoError>;
     /// Fails with `NotFound` when the task is not the organization's.
     async fn delete(&self, scope: &OrgScope, id: TodoId) -> Result<(), RepoError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suggested tasks
+
+string_enum! {
+    /// The rule that proposed a task.
+    pub enum SuggestionRule: "rule" {
+        /// Gave in the previous calendar year, not (yet) in this one.
+        LapsedDonor => "lapsed_donor",
+        /// A major donor with no recorded contact for a while.
+        MajorDonorNoContact => "major_donor_no_contact",
+        /// A campaign email to the donor failed to send.
+        FailedEmail => "failed_email",
+    }
+}
+
+/// A suggestion's natural key: the rule, the donor, and what makes this occurrence of the rule
+/// distinct (the year that lapsed, the last contact, the failed email), so the same
+/// suggestion is never stored twice but a new occurrence is suggested again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SuggestionKey(String);
+
+impl SuggestionKey {
+    pub fn new(rule: SuggestionRule, donor: DonorId, occurrence: &str) -> Self {
+        Self(format!("{rule}:{donor}:{occurrence}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SuggestionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A task a suggester proposes: an AI-generated [`NewTodo`] (with its reasoning and confidence)
+/// and its natural key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestedTask {
+    pub rule: SuggestionRule,
+    pub key: SuggestionKey,
+    pub todo: NewTodo,
+}
+
+/// What a suggester needs to know besides the organization's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuggestionContext {
+    /// The day the suggestions are for (due dates count from it; "this year" contains it).
+    pub today: NaiveDate,
+    /// The organization's fiscal year, which "last year" and "this year" mean.
+    pub fiscal_year: FiscalYearStart,
+}
+
+/// Proposes follow-up tasks for an organization from its data. The built-in adapter is
+/// rule-based (`givance_infra::suggester`); a model-backed one may replace it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TaskSuggester: Send + Sync {
+    /// The tasks worth doing as of `context.today`; it may propose tasks already stored (the
+    /// keys tell them apart).
+    async fn suggest(&self, scope: &OrgScope, context: SuggestionContext) -> Result<Vec<SuggestedTask>, RepoError>;
+}
+
+/// What one run of the suggester stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SuggestionRun {
+    /// The new tasks, in the order proposed.
+    pub created: Vec<Todo>,
+    /// Proposals whose key was already stored: not stored again.
+    pub already_suggested: u64,
+}
+
+/// Runs the suggester and stores each proposal once: a proposal whose key is stored already
+/// (by an earlier run, or a concurrent one) is skipped.
+pub async fn run_suggestions(
+    suggester: &dyn TaskSuggester,
+    todos: &dyn TodoRepository,
+    scope: &OrgScope,
+    context: SuggestionContext,
+) -> Result<SuggestionRun, RepoError> {
+    let mut run = SuggestionRun::default();
+    for suggestion in suggester.suggest(scope, context).await? {
+        match todos.create_suggested(scope, &suggestion.key, suggestion.todo).await? {
+            Some(todo) => run.created.push(todo),
+            None => run.already_suggested += 1,
+        }
+    }
+    Ok(run)
 }
 
 #[cfg(test)]
@@ -400,5 +547,67 @@ mod tests {
         assert_eq!("follow_up".parse::<TodoType>().unwrap(), TodoType::FollowUp);
         assert_eq!("urgent".parse::<Priority>().unwrap_err().field, "priority");
         assert_eq!("done".parse::<TodoStatus>().unwrap_err().field, "status");
+    }
+    fn stored(new: NewTodo) -> Todo {
+        let at = now();
+        Todo {
+            id: TodoId::new(),
+            title: new.title,
+            description: new.description,
+            todo_type: new.todo_type,
+            due_date: new.due_date,
+            priority: new.priority,
+            progress: new.progress,
+            donor_id: new.donor_id,
+            project_id: new.project_id,
+            assigned_to: new.assigned_to,
+            created_by: new.created_by,
+            origin: new.origin,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn completing_twice_keeps_the_first_completion() {
+        let mut todo = stored(NewTodo::new("Call").unwrap());
+        let (first, later) = (now(), now() + chrono::Duration::hours(1));
+        let done = |at| TodoPatch { progress: Some(TodoProgress::Completed { at, by: None }), ..Default::default() };
+        todo.apply(done(first)).unwrap();
+        todo.apply(done(later)).unwrap();
+        assert_eq!(todo.progress.completed_at(), Some(first));
+        todo.apply(TodoPatch { progress: Some(TodoProgress::Pending), ..Default::default() }).unwrap();
+        assert_eq!((todo.progress.status(), todo.progress.completed_at()), (TodoStatus::Pending, None));
+        assert_eq!(todo.apply(TodoPatch { title: Some(" ".into()), ..Default::default() }).unwrap_err().field, "title");
+    }
+
+    #[tokio::test]
+    async fn a_run_stores_each_suggestion_once() {
+        let scope = OrgScope::for_tests(crate::shared::OrganizationId::new());
+        let context = SuggestionContext {
+            today: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+            fiscal_year: FiscalYearStart::JANUARY,
+        };
+        let donor = DonorId::new();
+        let suggestion = |occurrence: &str| {
+            let mut todo = NewTodo::new("Thank").unwrap();
+            todo.origin = TodoOrigin::Ai { reasoning: Some("why".into()), confidence: AiConfidence::parse("0.8").ok() };
+            SuggestedTask {
+                rule: SuggestionRule::LapsedDonor,
+                key: SuggestionKey::new(SuggestionRule::LapsedDonor, donor, occurrence),
+                todo,
+            }
+        };
+        let proposals = vec![suggestion("2025"), suggestion("2024")];
+        let mut suggester = MockTaskSuggester::new();
+        suggester.expect_suggest().withf(move |_, c| *c == context).times(1).return_once(move |_, _| Ok(proposals));
+        let mut todos = MockTodoRepository::new();
+        todos.expect_create_suggested().times(2).returning(|_, key, todo| {
+            assert!(key.as_str().starts_with("lapsed_donor:"));
+            Ok(key.as_str().ends_with(":2025").then(|| stored(todo)))
+        });
+        let run = run_suggestions(&suggester, &todos, &scope, context).await.unwrap();
+        assert_eq!((run.created.len(), run.already_suggested), (1, 1));
+        assert!(run.created[0].origin.is_ai_generated());
     }
 }

@@ -55,6 +55,11 @@ fn csv_chunk(header: Option<&[&str]>, records: impl Iterator<Item = Vec<String>>
     writer.into_inner().map_err(|e| ExportError::Write(e.to_string()))
 }
 
+/// A whole CSV document, header first, every cell through the formula guard (the reports).
+pub fn csv_document(header: &[&str], records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, ExportError> {
+    csv_chunk(Some(header), records)
+}
+
 fn next_cursor(next: Option<String>) -> Result<Option<Cursor>, ExportError> {
     next.map(|c| Cursor::decode(&c)).transpose().map_err(|e| ExportError::Store(RepoError::Corrupt(e.to_string())))
 }

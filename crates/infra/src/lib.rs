@@ -3,6 +3,7 @@
 
 mod bulk;
 mod convert;
+mod credential_cache;
 pub mod credentials;
 pub mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ mod money;
 mod page;
 pub mod repositories;
 mod scoped;
+pub mod suggester;
 pub mod wiring;
 
 pub use sea_orm::DatabaseConnection;

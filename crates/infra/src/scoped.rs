@@ -1,12 +1,15 @@
 //! Tenant filtering, applied in one place: repositories start every query on tenant data from
 //! these helpers, never from a bare `Entity::find()`.
 
-use givance_domain::{OrgScope, RepoError};
+use givance_domain::{DonorId, OrgScope, RepoError};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, DeleteMany, EntityTrait, Iterable,
+    QueryFilter, Select, UpdateMany,
 };
 use uuid::Uuid;
 
+use crate::entities::donor;
 use crate::error::{require_row, write_err};
 
 /// A table whose rows belong to one organization.
@@ -50,6 +53,42 @@ pub(crate) fn scoped_delete<E: OrgOwned>(scope: &OrgScope, id: Uuid) -> DeleteMa
     E::delete_many().filter(E::org_column().eq(scope.org().into_uuid())).filter(E::id_column().eq(id))
 }
 
+/// Inserts `row` only if `donor` is a live donor of the scope's organization, in one statement
+/// (`INSERT ... SELECT <values> FROM donors WHERE <the donor is live and ours>`), so there is no
+/// read before the write. Returns the number of rows inserted: 0 or 1.
+pub(crate) async fn insert_for_live_donor<E, C>(
+    conn: &C,
+    scope: &OrgScope,
+    donor: DonorId,
+    row: &E::ActiveModel,
+) -> Result<u64, RepoError>
+where
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+    C: ConnectionTrait,
+{
+    let (columns, values): (Vec<E::Column>, Vec<Expr>) = E::Column::iter()
+        .filter_map(|column| match row.get(column) {
+            ActiveValue::Set(value) | ActiveValue::Unchanged(value) => Some((column, Expr::val(value))),
+            ActiveValue::NotSet => None,
+        })
+        .unzip();
+    let live_donor = Query::select()
+        .exprs(values)
+        .from(donor::Entity)
+        .and_where(donor::Column::OrganizationId.eq(scope.org().into_uuid()))
+        .and_where(donor::Column::Id.eq(donor.into_uuid()))
+        .and_where(donor::Column::DeletedAt.is_null())
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(E::default())
+        .columns(columns)
+        .select_from(live_donor)
+        .map_err(|err| RepoError::Unavailable(Box::new(err)))?
+        .to_owned();
+    Ok(conn.execute(&insert).await.map_err(write_err)?.rows_affected())
+}
+
 macro_rules! org_owned {
     ($($module:ident),+) => {$(
         impl OrgOwned for crate::entities::$module::Entity {
@@ -64,3 +103,6 @@ macro_rules! org_owned {
 }
 
 org_owned!(donor, donation, project, staff, api_key);
+org_owned!(template, todo);
+org_owned!(donor_list);
+org_owned!(communication, communication_thread);

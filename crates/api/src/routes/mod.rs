@@ -5,14 +5,21 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 
 pub mod api_keys;
+pub mod communications;
 pub mod donations;
+pub mod donor_lists;
 pub mod donors;
 pub mod exports;
 pub mod health;
 pub mod imports;
 pub mod organization;
 pub mod projects;
+pub mod reports;
 pub mod staff;
+pub mod templates;
+pub mod threads;
+pub mod timeline;
+pub mod todos;
 
 /// The base path of the versioned API.
 pub const API_BASE: &str = "/api/v1";
@@ -23,12 +30,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope(API_BASE)
             .configure(organization::configure)
             .configure(api_keys::configure)
+            .configure(communications::configure)
+            .configure(threads::configure)
+            .configure(timeline::configure)
             .configure(donors::configure)
+            .configure(donor_lists::configure)
             .configure(projects::configure)
             .configure(imports::configure)
             .configure(exports::configure)
             .configure(donations::configure)
-            .configure(staff::configure),
+            .configure(reports::configure)
+            .configure(staff::configure)
+            .configure(templates::configure)
+            .configure(todos::configure),
     );
 }
 

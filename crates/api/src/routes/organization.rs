@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use givance_domain::access::{ORGANIZATION_READ, ORGANIZATION_WRITE};
 use givance_domain::organization::{JourneyGraph, Organization, OrganizationPatch, Slug};
+use givance_domain::report::FiscalYearStart;
 use givance_domain::{CountryCode, RepoError, Timestamp, ValueError, WebUrl, optional_text, required_text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -43,6 +44,10 @@ pub struct OrganizationResponse {
     /// code when the donor has no `address_country` (null: the US).
     #[schema(example = "GB")]
     pub country: Option<String>,
+    /// The month the fiscal year starts in, 1 (January) to 12; the reports count fiscal years
+    /// by it, each named after the calendar year it ends in.
+    #[schema(minimum = 1, maximum = 12, example = 7)]
+    pub fiscal_year_start_month: u32,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -61,6 +66,7 @@ impl From<Organization> for OrganizationResponse {
             donor_journey_graph: o.donor_journey_graph,
             website_last_crawled: o.website_last_crawled,
             country: o.country.map(|c| c.as_str().to_owned()),
+            fiscal_year_start_month: o.fiscal_year_start_month.month(),
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -97,6 +103,10 @@ pub struct UpdateOrganizationRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, min_length = 2, max_length = 2, example = "GB")]
     pub country: Option<Option<String>>,
+    /// The month the fiscal year starts in: an integer from 1 (January) to 12. Cannot be null.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = u32, minimum = 1, maximum = 12, example = 7)]
+    pub fiscal_year_start_month: Option<Option<serde_json::Value>>,
 }
 
 impl UpdateOrganizationRequest {
@@ -137,6 +147,19 @@ impl UpdateOrganizationRequest {
             match country.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(CountryCode::parse).transpose() {
                 Ok(country) => patch.country = Some(country),
                 Err(e) => errors.push(e.for_field("country")),
+            }
+        }
+        match self.fiscal_year_start_month {
+            None => {}
+            Some(None) => errors.push(cannot_clear(FiscalYearStart::FIELD)),
+            Some(Some(month)) => {
+                let month = month.as_u64().and_then(|m| u32::try_from(m).ok()).ok_or_else(|| {
+                    ValueError::new(FiscalYearStart::FIELD, "must be an integer from 1 (January) to 12 (December)")
+                });
+                match month.and_then(FiscalYearStart::new) {
+                    Ok(month) => patch.fiscal_year_start_month = Some(month),
+                    Err(e) => errors.push(e),
+                }
             }
         }
         match self.donor_journey_graph {

@@ -183,8 +183,8 @@ fn repo_error(err: RepoError) -> ApiError {
     match err {
         RepoError::NotFound => not_found(),
         RepoError::InUse(what) => ApiError::conflict(
-            "project_has_donations",
-            format!("donations point at this project ({what}); move or delete them first"),
+            "project_in_use",
+            format!("donations or tasks point at this project ({what}); move or delete them first"),
         ),
         err => err.into(),
     }
@@ -467,8 +467,8 @@ async fn update_project(
 // ---------------------------------------------------------------------------------------------
 // Delete
 
-/// Deletes a project (`projects:write`); refused (409 `project_has_donations`) while donations
-/// point at it.
+/// Deletes a project (`projects:write`); refused (409 `project_in_use`) while donations or
+/// tasks point at it.
 #[utoipa::path(
     delete,
     path = "/projects/{id}",

@@ -13,10 +13,11 @@ use givance_api::AppState;
 use givance_api::jwt::JwtVerifier;
 use givance_domain::api_key::NewApiKey;
 use givance_domain::shared::time::now;
-use givance_domain::staff::Role;
+use givance_domain::staff::{Role, StaffPatch};
 use givance_domain::{EmailAddress, OrgScope, StaffId};
 use givance_infra::credentials::generate;
 use givance_tests::{TestDb, on_both_backends};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde_json::{Value, json};
 
 use crate::support::{call, problem, state};
@@ -45,7 +46,8 @@ async fn api_keys_are_checked_on_every_request(db: &TestDb) {
     let repos = repos(db);
     let org = organization(&repos, "hope").await;
     let admin = member(&repos, &org, "ada", Role::Admin).await;
-    let app = test::init_service(givance_api::app(state(db))).await;
+    let state = state(db);
+    let app = test::init_service(givance_api::app(state.clone())).await;
 
     // Missing and malformed headers.
     let (status, headers, body) = call!(&app, TestRequest::get().uri("/api/v1/organization"));
@@ -113,11 +115,12 @@ async fn api_keys_are_checked_on_every_request(db: &TestDb) {
     // A deactivated staff member's keys stop at once, and work again on reactivation.
     let viewer = member(&repos, &org, "vic", Role::Viewer).await;
     assert_eq!(call!(&app, get_org(&viewer.key)).0, 200);
-    repos.staff.deactivate(&OrgScope::for_tests(org.id), viewer.staff.id).await.unwrap();
+    // (Through the server's own repositories: a change made elsewhere is the next test's.)
+    state.repos.staff.deactivate(&OrgScope::for_tests(org.id), viewer.staff.id).await.unwrap();
     let (status, headers, body) = call!(&app, get_org(&viewer.key));
     let problem = refused(status, &headers, &body, "invalid_credential");
     assert!(problem["detail"].as_str().unwrap().contains("deactivated"), "{problem}");
-    repos.staff.reactivate(&OrgScope::for_tests(org.id), viewer.staff.id).await.unwrap();
+    state.repos.staff.reactivate(&OrgScope::for_tests(org.id), viewer.staff.id).await.unwrap();
     assert_eq!(call!(&app, get_org(&viewer.key)).0, 200);
 
     // Without JWT configuration, a JWT is refused.
@@ -126,6 +129,93 @@ async fn api_keys_are_checked_on_every_request(db: &TestDb) {
     assert!(problem["detail"].as_str().unwrap().contains("not accepted"), "{problem}");
 }
 on_both_backends!(api_key_credentials, api_keys_are_checked_on_every_request);
+
+/// Waits (up to 10 s) until the server serves key lookups from memory: on PostgreSQL once its
+/// listener is connected; never on SQLite.
+async fn cached_when_postgres(state: &AppState, db: &TestDb) {
+    if db.backend() != DatabaseBackend::Postgres {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!state.repos.credentials_cached(), "SQLite never caches credentials");
+        return;
+    }
+    eventually(|| async { state.repos.credentials_cached() }, "the credential cache to serve").await;
+}
+
+/// Polls `check` every 10 ms for up to 10 s.
+async fn eventually<F, Fut>(check: F, what: &str)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..1000 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("waited 10 s for {what}");
+}
+
+async fn changes_made_elsewhere_reach_a_server_that_caches_keys(db: &TestDb) {
+    let state = state(db);
+    let app = test::init_service(givance_api::app(state.clone())).await;
+    cached_when_postgres(&state, db).await;
+    // Another process: repositories of their own, and plain SQL.
+    let elsewhere = repos(db);
+    let org = organization(&elsewhere, "hope").await;
+    let admin = member(&elsewhere, &org, "ada", Role::Admin).await;
+    let fundraiser = member(&elsewhere, &org, "fay", Role::Fundraiser).await;
+    let scope = OrgScope::for_tests(org.id);
+    let status_of = |key: String| {
+        let app = &app;
+        async move { call!(app, get_org(&key)).0 }
+    };
+    let donors = |key: String| {
+        let app = &app;
+        async move { call!(app, with_bearer(TestRequest::get().uri("/api/v1/donations"), &key)).0 }
+    };
+
+    // Served (and on PostgreSQL cached) before each change.
+    assert_eq!(status_of(admin.key.clone()).await, 200);
+    assert_eq!(status_of(admin.key.clone()).await, 200);
+    let prefix = admin.key.split('_').nth(1).unwrap();
+    let key = elsewhere.api_keys.find_by_prefix(prefix).await.unwrap().unwrap().key;
+    elsewhere.api_keys.revoke(&scope, key.id).await.unwrap();
+    eventually(|| async { status_of(admin.key.clone()).await == 401 }, "a key revoked elsewhere to be refused").await;
+
+    // A staff member deactivated, then reactivated with a lower role.
+    assert_eq!(donors(fundraiser.key.clone()).await, 200, "fundraisers read donations");
+    elsewhere.staff.deactivate(&scope, fundraiser.staff.id).await.unwrap();
+    eventually(|| async { status_of(fundraiser.key.clone()).await == 401 }, "a staff member deactivated elsewhere")
+        .await;
+    let lower = StaffPatch { role: Some(Role::Viewer), is_active: Some(true), ..StaffPatch::default() };
+    elsewhere.staff.update(&scope, fundraiser.staff.id, lower).await.unwrap();
+    eventually(|| async { donors(fundraiser.key.clone()).await == 403 }, "a role lowered elsewhere").await;
+    assert_eq!(status_of(fundraiser.key.clone()).await, 200, "a viewer still reads the organization");
+
+    // A key deleted by plain SQL (the prefix is hex: safe to inline).
+    let other = member(&elsewhere, &org, "bob", Role::Admin).await;
+    assert_eq!(status_of(other.key.clone()).await, 200);
+    let prefix = other.key.split('_').nth(1).unwrap();
+    db.conn().execute_unprepared(&format!("DELETE FROM api_keys WHERE prefix = '{prefix}'")).await.unwrap();
+    eventually(|| async { status_of(other.key.clone()).await == 401 }, "a key deleted elsewhere").await;
+    if db.backend() == DatabaseBackend::Postgres {
+        assert!(state.repos.credentials_cached(), "the cache kept serving through all of it");
+        // The cache does serve: a revocation with the triggers off goes unnoticed until the
+        // next notification.
+        let cy = member(&elsewhere, &org, "cy", Role::Admin).await;
+        assert_eq!(status_of(cy.key.clone()).await, 200);
+        let prefix = cy.key.split('_').nth(1).unwrap();
+        let sql = |statement: String| async move { db.conn().execute_unprepared(&statement).await.unwrap() };
+        sql("ALTER TABLE api_keys DISABLE TRIGGER USER".into()).await;
+        sql(format!("UPDATE api_keys SET revoked_at = now() WHERE prefix = '{prefix}'")).await;
+        assert_eq!(status_of(cy.key.clone()).await, 200, "served from memory");
+        sql("ALTER TABLE api_keys ENABLE TRIGGER USER".into()).await;
+        sql("NOTIFY givance_credentials".into()).await;
+        eventually(|| async { status_of(cy.key.clone()).await == 401 }, "any notification to empty the cache").await;
+    }
+}
+on_both_backends!(credentials_changed_elsewhere, changes_made_elsewhere_reach_a_server_that_caches_keys);
 
 async fn jwts_are_verified_and_bound_to_active_staff(db: &TestDb) {
     let repos = repos(db);

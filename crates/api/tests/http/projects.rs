@@ -326,7 +326,7 @@ async fn progress_and_delete_with_donations(db: &TestDb) {
     for project in [&water, &roof] {
         let (status, headers, body) = call!(&app, delete(&admin.key, &uri_of(project)));
         assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
-        problem(409, &headers, &body, "project_has_donations");
+        problem(409, &headers, &body, "project_in_use");
         assert_eq!(call!(&app, get(&admin.key, &uri_of(project))).0, 200);
     }
     let (_, _, body) = call!(&app, get(&admin.key, &uri_of(&water)));

@@ -7,6 +7,7 @@ pub mod import;
 pub mod migrate;
 pub mod org;
 pub mod serve;
+pub mod todos;
 
 use std::fmt::Display;
 

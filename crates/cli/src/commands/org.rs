@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use givance_domain::api_key::ApiKeyRequest;
 use givance_domain::organization::{NewOrganization, Slug};
+use givance_domain::report::FiscalYearStart;
 use givance_domain::shared::time::now;
 use givance_domain::staff::{NewStaff, Role};
 use givance_domain::user::NewUser;
@@ -37,6 +38,7 @@ async fn create(args: OrgCreateArgs) -> anyhow::Result<()> {
     let mut new_org = NewOrganization::new(&clerk_id, &args.name, slug.clone()).map_err(usage)?;
     new_org.country =
         args.country.as_deref().map(CountryCode::parse).transpose().map_err(|e| usage(e.for_field("--country")))?;
+    new_org.fiscal_year_start_month = FiscalYearStart::new(args.fiscal_year_start_month).map_err(usage)?;
     let email = EmailAddress::parse(&args.admin_email).map_err(|e| usage(e.for_field("--admin-email")))?;
     let admin_clerk_id = args.admin_clerk_id.clone().unwrap_or_else(local_id);
     let new_user = NewUser::new(&admin_clerk_id, email.clone(), None, None).map_err(usage)?;
@@ -75,6 +77,7 @@ async fn create(args: OrgCreateArgs) -> anyhow::Result<()> {
                 "name": organization.name,
                 "clerk_id": organization.clerk_id,
                 "country": organization.country,
+                "fiscal_year_start_month": organization.fiscal_year_start_month.month(),
             },
             "user": { "id": user.id, "email": user.email.as_str(), "clerk_id": user.clerk_id, "created": user_created },
             "staff": { "id": staff.id, "role": staff.role.as_str() },

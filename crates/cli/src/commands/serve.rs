@@ -39,7 +39,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         crate::commands::demo::seed_for_serve(&conn, local).await?;
     }
 
-    let mut state = AppState::new(conn.clone());
+    let mut state = if args.no_credential_cache {
+        tracing::info!("API keys are looked up in the database on every request (--no-credential-cache)");
+        AppState::without_credential_cache(conn.clone())
+    } else {
+        AppState::new(conn.clone())
+    };
     match jwt {
         Some(verifier) => {
             tracing::info!(jwt = ?verifier, "accepting API keys and JWTs");

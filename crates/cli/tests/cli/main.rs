@@ -10,3 +10,4 @@ mod failures;
 mod import;
 mod migrate;
 mod serve;
+mod todos;

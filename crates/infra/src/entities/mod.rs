@@ -3,10 +3,18 @@
 //! text, timestamps as timestamptz / RFC 3339 text).
 
 pub(crate) mod api_key;
+pub(crate) mod communication;
+pub(crate) mod communication_thread;
+pub(crate) mod communication_thread_donor;
+pub(crate) mod communication_thread_staff;
 pub(crate) mod donation;
 pub(crate) mod donor;
+pub(crate) mod donor_list;
+pub(crate) mod donor_list_member;
 pub(crate) mod idempotency_key;
 pub(crate) mod organization;
 pub(crate) mod project;
 pub(crate) mod staff;
+pub(crate) mod template;
+pub(crate) mod todo;
 pub(crate) mod user;

@@ -17,6 +17,8 @@ pub struct Model {
     pub website_last_crawled: Option<DateTimeUtc>,
     /// ISO 3166-1 alpha-2 (migration 13, not in the spec).
     pub country: Option<String>,
+    /// 1 to 12 (migration 16, not in the spec).
+    pub fiscal_year_start_month: i32,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
 }

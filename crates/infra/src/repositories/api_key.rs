@@ -5,7 +5,10 @@ use givance_domain::{ApiKeyId, OrgScope, OrganizationId, Page, PageRequest, Repo
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 
+use std::sync::Arc;
+
 use crate::convert::{string_list, string_list_json};
+use crate::credential_cache::CredentialCache;
 use crate::entities::api_key::{self, Column, Entity};
 use crate::entities::staff;
 use crate::error::write_err;
@@ -17,11 +20,37 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 
 pub struct SeaApiKeyRepository {
     conn: DatabaseConnection,
+    cache: Arc<CredentialCache>,
 }
 
 impl SeaApiKeyRepository {
-    pub fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
+    /// Lookups by prefix go through `cache` (which serves only while it is told of changes).
+    pub fn new(conn: DatabaseConnection, cache: Arc<CredentialCache>) -> Self {
+        Self { conn, cache }
+    }
+
+    async fn lookup_in_database(&self, prefix: &str) -> Result<Option<ApiKeyCredential>, RepoError> {
+        // Unscoped by design (see the port): the key names its organization. One round trip,
+        // joined with its staff member on the tenant key.
+        let Some((key, staff)) = Entity::find()
+            .filter(Column::Prefix.eq(prefix))
+            .find_also_related(staff::Entity)
+            .one(&self.conn)
+            .await
+            .map_err(write_err)?
+        else {
+            return Ok(None);
+        };
+        let staff = staff.ok_or_else(|| RepoError::Corrupt(format!("api key {} has no staff member", key.id)))?;
+        if staff.organization_id != key.organization_id {
+            return Err(RepoError::Corrupt(format!("api key {} belongs to another organization's staff", key.id)));
+        }
+        Ok(Some(ApiKeyCredential {
+            organization_id: OrganizationId::from_uuid(key.organization_id),
+            secret_hash: key.secret_hash.clone(),
+            key: to_domain(key)?,
+            staff: super::staff::to_domain(staff)?,
+        }))
     }
 }
 
@@ -95,6 +124,7 @@ impl ApiKeyRepository for SeaApiKeyRepository {
             .exec(&self.conn)
             .await
             .map_err(write_err)?;
+        self.cache.invalidate();
         self.get(scope, id).await?.ok_or(RepoError::NotFound)
     }
 
@@ -108,30 +138,19 @@ impl ApiKeyRepository for SeaApiKeyRepository {
             .exec(&self.conn)
             .await
             .map_err(write_err)?;
+        self.cache.record_use(id, at);
         Ok(())
     }
 
     async fn find_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyCredential>, RepoError> {
-        // Unscoped by design (see the port): the key names its organization. One round trip,
-        // joined with its staff member on the tenant key.
-        let Some((key, staff)) = Entity::find()
-            .filter(Column::Prefix.eq(prefix))
-            .find_also_related(staff::Entity)
-            .one(&self.conn)
-            .await
-            .map_err(write_err)?
-        else {
-            return Ok(None);
-        };
-        let staff = staff.ok_or_else(|| RepoError::Corrupt(format!("api key {} has no staff member", key.id)))?;
-        if staff.organization_id != key.organization_id {
-            return Err(RepoError::Corrupt(format!("api key {} belongs to another organization's staff", key.id)));
+        if let Some(found) = self.cache.get(prefix) {
+            return Ok(Some(found));
         }
-        Ok(Some(ApiKeyCredential {
-            organization_id: OrganizationId::from_uuid(key.organization_id),
-            secret_hash: key.secret_hash.clone(),
-            key: to_domain(key)?,
-            staff: super::staff::to_domain(staff)?,
-        }))
+        let lookup = self.cache.begin_lookup();
+        let found = self.lookup_in_database(prefix).await?;
+        if let Some(found) = &found {
+            self.cache.store(lookup, found);
+        }
+        Ok(found)
     }
 }

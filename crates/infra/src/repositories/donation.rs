@@ -6,18 +6,16 @@ use givance_domain::donation::{
 use givance_domain::shared::time::now;
 use givance_domain::{Currency, Cursor, DonationId, DonorId, OrgScope, Page, PageRequest, RepoError, ValueError};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    Iterable, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DatabaseBackend, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::convert::{donation_changes, donation_new_row, donation_to_domain, parse_optional};
 use crate::entities::donation::{self, Column, Entity};
-use crate::entities::donor;
 use crate::error::{delete_err, require_row, write_err};
 use crate::money::{cents_to_decimal, stored_amount, sum_cents};
-use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_delete};
+use crate::scoped::{insert_for_live_donor, save_scoped, scoped, scoped_by_id, scoped_delete};
 
 pub struct SeaDonationRepository {
     conn: DatabaseConnection,
@@ -98,27 +96,8 @@ impl DonationRepository for SeaDonationRepository {
         // One statement, `INSERT ... SELECT <values> FROM donors WHERE <the donor is live and
         // ours>`: a missing, foreign or soft-deleted donor inserts nothing, and the composite
         // foreign keys refuse a project of another organization. No read before the write.
-        let (columns, values): (Vec<Column>, Vec<Expr>) = Column::iter()
-            .filter_map(|column| match row.get(column) {
-                ActiveValue::Set(value) | ActiveValue::Unchanged(value) => Some((column, Expr::val(value))),
-                ActiveValue::NotSet => None,
-            })
-            .unzip();
-        let live_donor = Query::select()
-            .exprs(values)
-            .from(donor::Entity)
-            .and_where(donor::Column::OrganizationId.eq(scope.org().into_uuid()))
-            .and_where(donor::Column::Id.eq(donation.donor_id.into_uuid()))
-            .and_where(donor::Column::DeletedAt.is_null())
-            .to_owned();
-        let insert = Query::insert()
-            .into_table(Entity)
-            .columns(columns)
-            .select_from(live_donor)
-            .map_err(|err| RepoError::Unavailable(Box::new(err)))?
-            .to_owned();
-        let result = self.conn.execute(&insert).await.map_err(write_err)?;
-        require_row(result.rows_affected())?;
+        let inserted = insert_for_live_donor::<Entity, _>(&self.conn, scope, donation.donor_id, &row).await?;
+        require_row(inserted)?;
         Ok(donation)
     }
 

@@ -1,20 +1,26 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use givance_domain::organization::{NewOrganization, Organization, OrganizationPatch, OrganizationRepository, Slug};
+use givance_domain::report::FiscalYearStart;
 use givance_domain::shared::time::now;
 use givance_domain::{OrgScope, OrganizationId, RepoError};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::convert::{parse_optional, required_timestamp};
+use crate::credential_cache::CredentialCache;
 use crate::entities::organization::{self, Column, Entity};
 use crate::error::{delete_err, require_row, write_err};
 
 pub struct SeaOrganizationRepository {
     conn: DatabaseConnection,
+    credentials: Arc<CredentialCache>,
 }
 
 impl SeaOrganizationRepository {
-    pub fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
+    /// Deleting an organization empties `credentials` (its keys and staff are gone).
+    pub fn new(conn: DatabaseConnection, credentials: Arc<CredentialCache>) -> Self {
+        Self { conn, credentials }
     }
 
     async fn find_one(&self, column: Column, value: sea_orm::Value) -> Result<Option<Organization>, RepoError> {
@@ -34,6 +40,10 @@ fn to_domain(m: organization::Model) -> Result<Organization, RepoError> {
         website_data: m.website_data,
         website_last_crawled: m.website_last_crawled,
         country: parse_optional(m.country)?,
+        fiscal_year_start_month: u32::try_from(m.fiscal_year_start_month)
+            .ok()
+            .and_then(|month| FiscalYearStart::new(month).ok())
+            .ok_or_else(|| RepoError::Corrupt(format!("fiscal_year_start_month {}", m.fiscal_year_start_month)))?,
         created_at: required_timestamp("created_at", m.created_at)?,
         updated_at: required_timestamp("updated_at", m.updated_at)?,
     })
@@ -50,6 +60,7 @@ fn to_row(o: &Organization) -> organization::ActiveModel {
         website_data: Set(o.website_data.clone()),
         website_last_crawled: Set(o.website_last_crawled),
         country: Set(o.country.map(|c| c.as_str().to_owned())),
+        fiscal_year_start_month: Set(i32::try_from(o.fiscal_year_start_month.month()).unwrap_or(1)),
         updated_at: Set(Some(o.updated_at)),
         ..Default::default()
     }
@@ -72,6 +83,7 @@ impl OrganizationRepository for SeaOrganizationRepository {
             website_data: None,
             website_last_crawled: None,
             country: new.country,
+            fiscal_year_start_month: new.fiscal_year_start_month,
             created_at: at,
             updated_at: at,
         };
@@ -116,6 +128,8 @@ impl OrganizationRepository for SeaOrganizationRepository {
             .exec(&self.conn)
             .await
             .map_err(delete_err)?;
+        // The organization's keys and staff went with it.
+        self.credentials.invalidate();
         require_row(result.rows_affected)
     }
 }

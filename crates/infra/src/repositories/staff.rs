@@ -2,6 +2,7 @@
 //! rows of the scope's organization (the directory, invitations, profile changes).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use givance_domain::shared::time::now;
@@ -16,6 +17,7 @@ use sea_orm::{
 
 use super::user as users;
 use crate::convert::{parse_optional, required_timestamp, string_list, string_list_json};
+use crate::credential_cache::CredentialCache;
 use crate::entities::staff::{self, Column, Entity};
 use crate::entities::user as user_entity;
 use crate::error::{require_row, write_err};
@@ -24,11 +26,14 @@ use crate::scoped::{save_scoped, scoped, scoped_by_id, scoped_update};
 
 pub struct SeaStaffRepository {
     conn: DatabaseConnection,
+    credentials: Arc<CredentialCache>,
 }
 
 impl SeaStaffRepository {
-    pub fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
+    /// Every change to a staff member empties `credentials`: their keys' permissions and
+    /// activity come from the staff row.
+    pub fn new(conn: DatabaseConnection, credentials: Arc<CredentialCache>) -> Self {
+        Self { conn, credentials }
     }
 
     async fn set_active(&self, scope: &OrgScope, id: StaffId, active: bool) -> Result<Staff, RepoError> {
@@ -38,6 +43,7 @@ impl SeaStaffRepository {
             .exec(&self.conn)
             .await
             .map_err(write_err)?;
+        self.credentials.invalidate();
         require_row(result.rows_affected)?;
         self.get(scope, id).await?.ok_or(RepoError::NotFound)
     }
@@ -169,6 +175,7 @@ impl StaffRepository for SeaStaffRepository {
         staff.apply(patch);
         staff.updated_at = now();
         save_scoped::<Entity>(&self.conn, scope, id.into_uuid(), to_row(&staff)).await?;
+        self.credentials.invalidate();
         Ok(staff)
     }
 
@@ -250,6 +257,7 @@ impl StaffRepository for SeaStaffRepository {
             return Ok(None);
         }
         txn.commit().await.map_err(write_err)?;
+        self.credentials.invalidate();
         Ok(Some(staff))
     }
 

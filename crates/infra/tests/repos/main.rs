@@ -3,11 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_keys;
+mod communications;
 mod donations;
+mod donor_lists;
 mod donors;
 mod fixtures;
 mod organizations;
 mod projects;
+mod reports;
 mod staff;
 mod staff_directory;
+mod templates;
+mod todos;
 mod users;

@@ -1,4 +1,5 @@
 use givance_domain::organization::{NewOrganization, OrganizationPatch, Slug};
+use givance_domain::report::FiscalYearStart;
 use givance_domain::{CountryCode, OrgScope, OrganizationId, RepoError, WebUrl};
 use givance_tests::{TestDb, on_both_backends};
 
@@ -49,6 +50,25 @@ async fn create_read_update(db: &TestDb) {
     assert_eq!(created.country.unwrap().as_str(), "FR");
 }
 on_both_backends!(create_read_update_organizations, create_read_update);
+
+async fn fiscal_year_start_month(db: &TestDb) {
+    let repos = repos(db);
+    let scope = org(&repos, "hope").await;
+    assert_eq!(repos.organizations.get(&scope).await.unwrap().fiscal_year_start_month, FiscalYearStart::JANUARY);
+    let july = FiscalYearStart::new(7).unwrap();
+    let patch = OrganizationPatch { fiscal_year_start_month: Some(july), ..OrganizationPatch::default() };
+    assert_eq!(repos.organizations.update(&scope, patch).await.unwrap().fiscal_year_start_month, july);
+    let other = OrganizationPatch { name: Some("Hope 2".into()), ..OrganizationPatch::default() };
+    repos.organizations.update(&scope, other).await.unwrap();
+    assert_eq!(repos.organizations.get(&scope).await.unwrap().fiscal_year_start_month, july, "left alone");
+
+    let mut new = NewOrganization::new("clerk_april", "April", Slug::parse("april").unwrap()).unwrap();
+    new.fiscal_year_start_month = FiscalYearStart::new(4).unwrap();
+    let created = repos.organizations.create(new).await.unwrap();
+    let found = repos.organizations.find_by_slug(&created.slug).await.unwrap().unwrap();
+    assert_eq!(found.fiscal_year_start_month.month(), 4);
+}
+on_both_backends!(organization_fiscal_year_start_month, fiscal_year_start_month);
 
 async fn duplicate_slug_is_a_conflict(db: &TestDb) {
     let repos = repos(db);

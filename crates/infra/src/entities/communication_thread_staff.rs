@@ -1,0 +1,19 @@
+//! A junction without organization_id: reached only through a tenant-scoped thread.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "communication_thread_staff")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub thread_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub staff_id: Uuid,
+    pub role: Option<String>,
+    pub joined_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
