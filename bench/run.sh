@@ -228,8 +228,9 @@ echo "single requests, one at a time (issue 4 targets in brackets):"
 timed "LYBUNT, this fiscal year, first page [1 s]" "$BASE/api/v1/reports/lybunt"
 timed "SYBUNT, this fiscal year, first page" "$BASE/api/v1/reports/sybunt"
 timed "retention, last 12 months" "$BASE/api/v1/reports/retention"
-LIST_BODY='{"name":"bench major donors","type":"dynamic","filters":{"lifetime_giving":{"min":"500"},"has_email":true}}'
-list_id=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$LIST_BODY" "$BASE/api/v1/donor-lists" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+LIST_BODY='{"name":"bench major donors","type":"dynamic","filters":{"lifetime_giving":{"min":"500.00","currency":"USD"},"has_email":true}}'
+list_id=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d "$LIST_BODY" "$BASE/api/v1/donor-lists" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))' 2>/dev/null || true)
 if [ -n "$list_id" ]; then
   timed "dynamic list: count (refresh) [500 ms with the page]" -X POST "$BASE/api/v1/donor-lists/$list_id/refresh"
   timed "dynamic list: first members page" "$BASE/api/v1/donor-lists/$list_id/members?limit=50"
