@@ -28,6 +28,29 @@ impl Faults {
         self.0.push(error);
     }
 
+    /// A PATCH field that may be left out but not set to null: `Some(value)` when given, `None`
+    /// when left out or null (the null recorded as a fault).
+    pub(crate) fn non_null<T>(&mut self, field: &'static str, value: Option<Option<T>>) -> Option<T> {
+        match value? {
+            Some(value) => Some(value),
+            None => {
+                self.push(field, "cannot be null");
+                None
+            }
+        }
+    }
+
+    /// [`non_null`](Self::non_null), then `parse` on the given value (its fault recorded too).
+    pub(crate) fn non_null_with<T, U>(
+        &mut self,
+        field: &'static str,
+        value: Option<Option<U>>,
+        parse: impl FnOnce(U) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let value = self.non_null(field, value)?;
+        self.take(parse(value))
+    }
+
     /// `value` when no field was refused, else the 422 listing them all.
     pub(crate) fn finish<T>(self, value: T) -> Result<T, ApiError> {
         if self.0.is_empty() { Ok(value) } else { Err(self.0.into()) }

@@ -486,30 +486,15 @@ pub struct UpdateCommunicationRequest {
     pub attachments: Option<Option<serde_json::Value>>,
 }
 
-/// A field that cannot be null: `None` when left out, its parsed value when given.
-fn not_null<T>(
-    f: &mut Faults,
-    field: &'static str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, ValueError>,
-) -> Option<T> {
-    match value? {
-        None => {
-            f.push(field, "cannot be null");
-            None
-        }
-        Some(raw) => f.take(parse(&raw)),
-    }
-}
-
 impl UpdateCommunicationRequest {
     fn into_patch(self) -> Result<CommunicationPatch, ApiError> {
         let mut f = Faults::default();
         let mut patch = CommunicationPatch {
-            channel: not_null(&mut f, "channel", self.channel, |raw| parse_value("channel", raw)),
-            direction: not_null(&mut f, "direction", self.direction, |raw| parse_value("direction", raw)),
-            content: not_null(&mut f, "content", self.content, |raw| required_text("content", raw, CONTENT_MAX)),
-            status: not_null(&mut f, "status", self.status, |raw| parse_value("status", raw)),
+            channel: f.non_null_with("channel", self.channel, |raw: String| parse_value("channel", &raw)),
+            direction: f.non_null_with("direction", self.direction, |raw: String| parse_value("direction", &raw)),
+            content: f
+                .non_null_with("content", self.content, |raw: String| required_text("content", &raw, CONTENT_MAX)),
+            status: f.non_null_with("status", self.status, |raw: String| parse_value("status", &raw)),
             ..CommunicationPatch::default()
         };
         let id = |f: &mut Faults, field: &'static str, value: Option<Option<String>>| {

@@ -498,18 +498,6 @@ pub struct UpdateDonationRequest {
     pub receipt_sent_date: Option<Option<String>>,
 }
 
-/// `Some(value)` of a field that cannot be null; records the fault for an explicit null.
-fn not_null<T>(f: &mut Faults, field: &'static str, value: Option<Option<T>>) -> Option<T> {
-    match value {
-        Some(None) => {
-            f.push(field, "cannot be null");
-            None
-        }
-        Some(Some(value)) => Some(value),
-        None => None,
-    }
-}
-
 impl UpdateDonationRequest {
     /// The patch, read against the stored donation: an amount keeps the stored currency unless
     /// one is given (and the other way round), and the recurrence rule holds for the result.
@@ -522,8 +510,8 @@ impl UpdateDonationRequest {
                 Some(raw) => f.take(parse_uuid("project_id", &raw)).map(|id| Some(ProjectId::from_uuid(id))),
             };
         }
-        let currency = not_null(&mut f, "currency", self.currency).map(|raw| f.take(parse_currency(&raw)));
-        let amount = not_null(&mut f, "amount", self.amount);
+        let currency = f.non_null("currency", self.currency).map(|raw| f.take(parse_currency(&raw)));
+        let amount = f.non_null("amount", self.amount);
         match (amount, currency) {
             (_, Some(None)) | (None, None) => {}
             (Some(value), currency) => {
@@ -534,7 +522,7 @@ impl UpdateDonationRequest {
                 patch.amount = f.take(Money::new(current.amount.amount(), currency));
             }
         }
-        if let Some(raw) = not_null(&mut f, "date", self.date) {
+        if let Some(raw) = f.non_null("date", self.date) {
             patch.date = f.take(parse_date("date", &raw));
         }
         if let Some(v) = self.payment_method {
@@ -549,7 +537,7 @@ impl UpdateDonationRequest {
         if let Some(v) = self.notes {
             patch.notes = f.take(optional_text("notes", v.as_deref(), NOTES_MAX));
         }
-        let is_recurring = not_null(&mut f, "is_recurring", self.is_recurring);
+        let is_recurring = f.non_null("is_recurring", self.is_recurring);
         let frequency = match self.recurring_frequency {
             None => Some(None),
             Some(None) => Some(Some(None)),
@@ -567,7 +555,7 @@ impl UpdateDonationRequest {
             };
             patch.recurrence = f.take(Recurrence::from_parts(recurring, frequency));
         }
-        patch.tax_deductible = not_null(&mut f, "tax_deductible", self.tax_deductible);
+        patch.tax_deductible = f.non_null("tax_deductible", self.tax_deductible);
         if let Some(v) = self.receipt_sent_date {
             patch.receipt_sent_date = match v {
                 None => Some(None),

@@ -396,12 +396,10 @@ pub struct UpdateDonorListRequest {
 impl UpdateDonorListRequest {
     fn into_patch(self) -> Result<DonorListPatch, ApiError> {
         let mut f = Faults::default();
-        let mut patch = DonorListPatch::default();
-        match self.name {
-            None => {}
-            Some(None) => f.push("name", "cannot be null"),
-            Some(Some(name)) => patch.name = f.take(required_text("name", &name, NAME_MAX)),
-        }
+        let mut patch = DonorListPatch {
+            name: f.non_null_with("name", self.name, |name| required_text("name", &name, NAME_MAX)),
+            ..DonorListPatch::default()
+        };
         if let Some(v) = self.description {
             patch.description = f.take(optional_text("description", v.as_deref(), DESCRIPTION_MAX));
         }

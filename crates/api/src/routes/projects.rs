@@ -399,12 +399,10 @@ pub struct UpdateProjectRequest {
 impl UpdateProjectRequest {
     fn into_patch(self) -> Result<ProjectPatch, ApiError> {
         let mut f = Faults::default();
-        let mut patch = ProjectPatch::default();
-        match self.name {
-            None => {}
-            Some(None) => f.push("name", "cannot be null"),
-            Some(Some(name)) => patch.name = f.take(required_text("name", &name, NAME_MAX)),
-        }
+        let mut patch = ProjectPatch {
+            name: f.non_null_with("name", self.name, |name| required_text("name", &name, NAME_MAX)),
+            ..ProjectPatch::default()
+        };
         if let Some(v) = self.description {
             patch.description = f.take(optional_text("description", v.as_deref(), DESCRIPTION_MAX));
         }
@@ -417,11 +415,7 @@ impl UpdateProjectRequest {
         if let Some(v) = self.end_date {
             patch.end_date = f.take(parse_date("end_date", v.as_deref()));
         }
-        match self.status {
-            None => {}
-            Some(None) => f.push("status", "cannot be null"),
-            Some(Some(raw)) => patch.status = f.take(parse_status(&raw)),
-        }
+        patch.status = f.non_null_with("status", self.status, |raw| parse_status(&raw));
         if let Some(v) = self.settings {
             patch.settings = f.take(parse_settings(v.unwrap_or(serde_json::Value::Null)));
         }

@@ -345,15 +345,13 @@ pub struct UpdateStaffRequest {
 impl UpdateStaffRequest {
     fn into_patch(self) -> Result<StaffPatch, ApiError> {
         let mut f = Faults::default();
-        let mut patch = StaffPatch::default();
-        match self.role {
-            None => {}
-            Some(None) => f.push("role", "cannot be null"),
-            Some(Some(raw)) => patch.role = f.take(parse_role(&raw)),
-        }
-        if let Some(values) = self.permissions {
-            patch.permissions = f.take(parse_permissions("permissions", &values.unwrap_or_default()));
-        }
+        let patch = StaffPatch {
+            role: f.non_null_with("role", self.role, |raw| parse_role(&raw)),
+            permissions: self
+                .permissions
+                .and_then(|values| f.take(parse_permissions("permissions", &values.unwrap_or_default()))),
+            ..StaffPatch::default()
+        };
         f.finish(patch)
     }
 }

@@ -362,38 +362,26 @@ pub struct UpdateTemplateRequest {
     pub is_active: Option<Option<bool>>,
 }
 
-/// A field that may be left out but not set to null.
-fn not_null<T>(f: &mut Faults, field: &'static str, value: Option<Option<T>>) -> Option<T> {
-    match value {
-        None => None,
-        Some(None) => {
-            f.push(field, "cannot be null");
-            None
-        }
-        Some(Some(value)) => Some(value),
-    }
-}
-
 impl UpdateTemplateRequest {
     fn into_patch(self) -> Result<TemplatePatch, ApiError> {
         let mut f = Faults::default();
         let mut patch = TemplatePatch::default();
-        if let Some(name) = not_null(&mut f, "name", self.name) {
+        if let Some(name) = f.non_null("name", self.name) {
             patch.name = f.take(required_text("name", &name, NAME_MAX));
         }
         if let Some(v) = self.category {
             patch.category = f.take(optional_text("category", v.as_deref(), CATEGORY_MAX));
         }
-        if let Some(raw) = not_null(&mut f, "channel", self.channel) {
+        if let Some(raw) = f.non_null("channel", self.channel) {
             patch.channel = f.take(parse_channel(&raw));
         }
         if let Some(v) = self.subject {
             patch.subject = f.take(optional_text("subject", v.as_deref(), SUBJECT_MAX));
         }
-        if let Some(body) = not_null(&mut f, "body", self.body) {
+        if let Some(body) = f.non_null("body", self.body) {
             patch.body = f.take(required_text("body", &body, BODY_MAX));
         }
-        patch.is_active = not_null(&mut f, "is_active", self.is_active);
+        patch.is_active = f.non_null("is_active", self.is_active);
         f.finish(patch)
     }
 }

@@ -360,16 +360,8 @@ impl UpdateThreadRequest {
         if let Some(v) = self.subject {
             patch.subject = f.take(optional_text("subject", v.as_deref(), SUBJECT_MAX));
         }
-        match self.channel {
-            None => {}
-            Some(None) => f.push("channel", "cannot be null"),
-            Some(Some(raw)) => patch.channel = f.take(parse_value("channel", &raw)),
-        }
-        match self.status {
-            None => {}
-            Some(None) => f.push("status", "cannot be null"),
-            Some(Some(raw)) => patch.status = f.take(parse_value("status", &raw)),
-        }
+        patch.channel = f.non_null_with("channel", self.channel, |raw| parse_value("channel", &raw));
+        patch.status = f.non_null_with("status", self.status, |raw| parse_value("status", &raw));
         if let Some(v) = self.tags {
             patch.tags = f.take(parse_tags(v.unwrap_or_default()));
         }

@@ -165,18 +165,6 @@ fn repo_error(err: RepoError) -> ApiError {
     }
 }
 
-/// A field that may be left out but not set to null.
-fn not_null<T>(f: &mut Faults, field: &'static str, value: Option<Option<T>>) -> Option<T> {
-    match value {
-        None => None,
-        Some(None) => {
-            f.push(field, "cannot be null");
-            None
-        }
-        Some(Some(value)) => Some(value),
-    }
-}
-
 /// A nullable reference of a PATCH: absent, cleared, or a UUID.
 fn reference<Id>(
     f: &mut Faults,
@@ -472,13 +460,13 @@ impl UpdateTodoRequest {
     fn into_patch(self, scope: &OrgScope) -> Result<TodoPatch, ApiError> {
         let mut f = Faults::default();
         let mut patch = TodoPatch::default();
-        if let Some(title) = not_null(&mut f, "title", self.title) {
+        if let Some(title) = f.non_null("title", self.title) {
             patch.title = f.take(required_text("title", &title, TITLE_MAX));
         }
         if let Some(v) = self.description {
             patch.description = f.take(optional_text("description", v.as_deref(), DESCRIPTION_MAX));
         }
-        if let Some(raw) = not_null(&mut f, "type", self.todo_type) {
+        if let Some(raw) = f.non_null("type", self.todo_type) {
             patch.todo_type = f.take(parse_type(&raw));
         }
         match self.due_date {
@@ -486,10 +474,10 @@ impl UpdateTodoRequest {
             Some(None) => patch.due_date = Some(None),
             Some(Some(raw)) => patch.due_date = f.take(parse_date("due_date", &raw)).map(Some),
         }
-        if let Some(raw) = not_null(&mut f, "priority", self.priority) {
+        if let Some(raw) = f.non_null("priority", self.priority) {
             patch.priority = f.take(raw.trim().parse());
         }
-        if let Some(raw) = not_null(&mut f, "status", self.status) {
+        if let Some(raw) = f.non_null("status", self.status) {
             patch.progress = f.take(raw.trim().parse::<TodoStatus>()).map(|s| progress_of(s, scope));
         }
         patch.donor_id = reference(&mut f, "donor_id", self.donor_id, DonorId::from_uuid);
