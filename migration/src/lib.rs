@@ -28,6 +28,7 @@ mod m20261126_000016_fiscal_year_start;
 mod m20261126_000017_donation_giving_index;
 mod m20261126_000018_timeline_indexes;
 mod m20261126_000019_todo_suggestion_keys;
+mod m20261126_000020_donor_giving_totals;
 
 /// A fingerprint of this crate's sources, computed at build time. Test harnesses name their
 /// migrated template databases after it, so a changed migration never reuses a stale template.
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000017_donation_giving_index::Migration),
             Box::new(m20261126_000018_timeline_indexes::Migration),
             Box::new(m20261126_000019_todo_suggestion_keys::Migration),
+            Box::new(m20261126_000020_donor_giving_totals::Migration),
         ]
     }
 }

@@ -54,6 +54,8 @@ pub enum Ty {
     Timestamp,
     Date,
     Integer,
+    /// BIGINT: 64-bit (SQLite's INTEGER is 64-bit already).
+    BigInteger,
     Boolean,
 }
 
@@ -67,6 +69,7 @@ impl Ty {
             Ty::Timestamp => ColumnType::TimestampWithTimeZone,
             Ty::Date => ColumnType::Date,
             Ty::Integer => ColumnType::Integer,
+            Ty::BigInteger => ColumnType::BigInteger,
             Ty::Boolean => ColumnType::Boolean,
         }
     }
@@ -128,6 +131,9 @@ pub fn date() -> Col {
 }
 pub fn integer() -> Col {
     col(Ty::Integer)
+}
+pub fn big_integer() -> Col {
+    col(Ty::BigInteger)
 }
 pub fn boolean() -> Col {
     col(Ty::Boolean)

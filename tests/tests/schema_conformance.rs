@@ -560,6 +560,8 @@ fn sqlite_type(family: &str) -> String {
         "jsonb" => "jsonb_text".to_owned(),
         "timestamptz" => "timestamp_with_timezone_text".to_owned(),
         "date" => "date_text".to_owned(),
+        // SQLite's INTEGER is 64-bit already.
+        "bigint" => "integer".to_owned(),
         numeric if numeric.starts_with("numeric(") => {
             let inner = &numeric["numeric(".len()..numeric.len() - 1];
             let (p, s) = inner.split_once(',').unwrap();

@@ -129,6 +129,14 @@ async fn generates_exactly_what_was_asked(db: &TestDb) {
     let query = DonorQuery { search: Some(SearchPrefix::parse("smi").unwrap()), ..DonorQuery::default() };
     assert!(!repos.donors.list(&largest, &query, PageRequest::first(50)).await.unwrap().items.is_empty());
 
+    // The per-donor giving that triggers keep (decision 0031) accounts for every gift, however
+    // the generator batched them.
+    let total = count(db, "SELECT COUNT(*) FROM donations WHERE amount > 0").await;
+    assert_eq!(count(db, "SELECT CAST(SUM(gift_count) AS BIGINT) FROM donor_giving").await, total);
+    assert_eq!(count(db, "SELECT CAST(SUM(gift_count) AS BIGINT) FROM donor_giving_totals").await, total);
+    let givers = count(db, "SELECT COUNT(DISTINCT donor_id) FROM donations").await;
+    assert_eq!(count(db, "SELECT COUNT(*) FROM donor_giving").await, givers);
+
     // The tenant references hold in the database itself.
     let crossed = count(
         db,

@@ -9,6 +9,8 @@ pub(crate) mod communication_thread_donor;
 pub(crate) mod communication_thread_staff;
 pub(crate) mod donation;
 pub(crate) mod donor;
+pub(crate) mod donor_giving;
+pub(crate) mod donor_giving_total;
 pub(crate) mod donor_list;
 pub(crate) mod donor_list_member;
 pub(crate) mod idempotency_key;

@@ -2,34 +2,34 @@
 //! expressions: every value is a bound parameter, nothing is spliced into SQL text. The same
 //! conditions serve the count, the members page and a freeze.
 //!
-//! Giving criteria read one grouped subquery over the organization's counted gifts (amount
-//! above zero), LEFT JOINed on the donor: `LEFT JOIN (SELECT donor_id, <sum>, COUNT(*),
-//! MAX(date) ... GROUP BY donor_id) giving ON giving.donor_id = donors.id`, one pass over the
-//! gifts whatever the number of criteria, never a subquery per donor; a donor who never gave
-//! has no row there and reads as a sum and a count of zero. Giving capacity reads each donor's latest completed
+//! Giving criteria never aggregate the gifts: they read `donor_giving_totals` (one row per donor
+//! and currency) and `donor_giving` (one row per donor), which triggers on `donations` keep
+//! current (decision 0031). The lifetime amount joins the donor's row in the filter's currency;
+//! the number of gifts and the latest date join the donor's row of `donor_giving`. Both are
+//! LEFT JOINs, so a donor who never gave reads as a sum and a count of zero. Giving capacity reads each donor's latest completed
 //! research through a window function (docs/decisions/0028-donor-lists.md).
 
+use givance_domain::OrgScope;
 use givance_domain::donor::DonorType;
 use givance_domain::donor_list::{DonorFilter, TagFilter};
 use givance_domain::research::{GivingCapacity, ResearchStatus};
-use givance_domain::{Currency, OrgScope};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::sea_query::extension::postgres::PgBinOper;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
+    Alias, Expr, ExprTrait, Func, IntoTableRef, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
 };
 use sea_orm::{ColumnTrait, Condition, DatabaseBackend, DeriveIden, JoinType, QueryFilter, QueryTrait, Select};
 
-use crate::entities::donation::{Column as Gift, Entity as Gifts};
 use crate::entities::donor::{Column, Entity};
-use crate::money::sum_cents_of;
+use crate::entities::donor_giving::{Column as Giving, Entity as PerDonor};
+use crate::entities::donor_giving_total::{Column as Total, Entity as Totals};
 use crate::scoped::scoped;
 
 /// The organization's active donors matching `filter`.
 pub(crate) fn matching(scope: &OrgScope, filter: &DonorFilter, backend: DatabaseBackend) -> Select<Entity> {
     let donors = scoped::<Entity>(scope).filter(Column::DeletedAt.is_null()).filter(condition(scope, filter, backend));
-    join_giving(donors, scope, filter, backend)
+    join_giving(donors, scope, filter)
 }
 
 fn condition(scope: &OrgScope, filter: &DonorFilter, backend: DatabaseBackend) -> Condition {
@@ -123,87 +123,77 @@ fn has_sqlite_tag(values: &[String]) -> SimpleExpr {
     )
 }
 
-/// The alias of the per-donor gift aggregate and of its columns.
+/// The aliases of the joins on the giving tables.
+const LIFETIME: &str = "lifetime";
 const GIVING: &str = "giving";
-const GIVING_CENTS: &str = "total_cents";
-const GIVING_COUNT: &str = "gift_count";
-const GIVING_LAST: &str = "last_gift";
 
-fn giving_col(column: &str) -> SimpleExpr {
-    Expr::col((Alias::new(GIVING), Alias::new(column)))
+/// `COALESCE(value, 0)`: a donor without a row has given nothing.
+fn zero_if_none(value: SimpleExpr) -> SimpleExpr {
+    Func::coalesce([value, Expr::val(0)]).into()
 }
 
-/// Joins the organization's counted gifts (amount above zero), aggregated per donor in one
-/// pass, when the filter has giving criteria, and states them: the amount in the filter's
-/// currency (a `CASE` picks its gifts), the number of gifts and the latest date in any currency.
-/// A LEFT JOIN, so that a donor who never gave has a sum and a count of zero and no latest gift.
-fn join_giving(
-    mut select: Select<Entity>,
+/// `value >= min` for a bound above zero (a donor with no row, NULL, fails it as they fail
+/// `0 >= min`); nothing for a bound of zero or less, which every donor meets.
+fn at_least(value: SimpleExpr, min: Option<i64>) -> Option<SimpleExpr> {
+    min.filter(|min| *min > 0).map(|min| value.gte(min))
+}
+
+/// LEFT JOINs `table AS alias` on the donor, within the scope's organization (which lets
+/// PostgreSQL read the organization's part of the table's index alone), and `extra`.
+fn join_on_donor(
+    select: &mut Select<Entity>,
     scope: &OrgScope,
-    filter: &DonorFilter,
-    backend: DatabaseBackend,
-) -> Select<Entity> {
-    let (lifetime, count, last) = (filter.lifetime_giving.as_ref(), filter.gift_count, filter.last_gift);
-    if lifetime.is_none() && count.is_none() && last.is_none() {
-        return select;
-    }
-    let mut per_donor = Query::select();
-    per_donor
-        .column((Gifts, Gift::DonorId))
-        // COUNT(*), not COUNT(id): the id is not in the covering index idx_donations_giving.
-        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new(GIVING_COUNT))
-        .expr_as(Func::max(Expr::col((Gifts, Gift::Date))), Alias::new(GIVING_LAST))
-        .from(Gifts)
-        .and_where(Expr::col((Gifts, Gift::OrganizationId)).eq(scope.org().into_uuid()))
-        .and_where(Expr::col((Gifts, Gift::Amount)).gt(0))
-        .group_by_col((Gifts, Gift::DonorId));
-    if let Some(giving) = lifetime {
-        let in_currency = Expr::case(currency_is(giving.currency), Expr::col((Gifts, Gift::Amount)));
-        per_donor.expr_as(sum_cents_of(backend, in_currency.into()), Alias::new(GIVING_CENTS));
-    }
-    let zero_if_none = |column: &str| Expr::expr(Func::coalesce([giving_col(column), Expr::val(0)]));
+    table: impl IntoTableRef,
+    alias: &str,
+    extra: Condition,
+) {
+    let column = |name: &str| Expr::col((Alias::new(alias), Alias::new(name)));
+    let on = extra
+        .add(column("donor_id").equals((Entity, Column::Id)))
+        .add(column("organization_id").eq(scope.org().into_uuid()));
+    QueryTrait::query(select).join_as(JoinType::LeftJoin, table, Alias::new(alias), on);
+}
+
+/// States the giving criteria over the per-donor tables that triggers keep on `donations`
+/// (decision 0031), LEFT JOINed so that a donor who never gave reads as a sum and a count of
+/// zero with no latest gift: the lifetime amount from the donor's row of `donor_giving_totals`
+/// in the filter's currency, the number of gifts and the latest date from `donor_giving` (every
+/// currency). A lower bound above zero is stated without `COALESCE`, which lets the database
+/// start from the indexed rows instead of from every donor.
+fn join_giving(mut select: Select<Entity>, scope: &OrgScope, filter: &DonorFilter) -> Select<Entity> {
     let mut all = Condition::all();
-    if let Some(giving) = lifetime {
-        if let Some(min) = giving.min {
-            all = all.add(zero_if_none(GIVING_CENTS).gte(cents(min)));
-        }
+    if let Some(giving) = &filter.lifetime_giving {
+        let currency = Expr::col((Alias::new(LIFETIME), Total::Currency)).eq(giving.currency.code());
+        join_on_donor(&mut select, scope, Totals, LIFETIME, Condition::all().add(currency));
+        let total = || Expr::col((Alias::new(LIFETIME), Total::TotalCents));
+        all = all.add_option(at_least(total(), giving.min.map(cents)));
         if let Some(max) = giving.max {
-            all = all.add(zero_if_none(GIVING_CENTS).lte(cents(max)));
+            all = all.add(zero_if_none(total()).lte(cents(max)));
         }
     }
-    if let Some(count) = count {
-        if let Some(min) = count.min {
-            all = all.add(zero_if_none(GIVING_COUNT).gte(i64::from(min)));
-        }
+    if filter.gift_count.is_some() || filter.last_gift.is_some() {
+        join_on_donor(&mut select, scope, PerDonor, GIVING, Condition::all());
+    }
+    let giving = |column: Giving| Expr::col((Alias::new(GIVING), column));
+    if let Some(count) = filter.gift_count {
+        all = all.add_option(at_least(giving(Giving::GiftCount), count.min.map(i64::from)));
         if let Some(max) = count.max {
-            all = all.add(zero_if_none(GIVING_COUNT).lte(i64::from(max)));
+            all = all.add(zero_if_none(giving(Giving::GiftCount)).lte(i64::from(max)));
         }
     }
-    if let Some(last) = last {
+    if let Some(last) = filter.last_gift {
         // NULL for a donor who never gave: no date window admits them.
         if let Some(after) = last.after {
-            all = all.add(giving_col(GIVING_LAST).gt(after));
+            all = all.add(giving(Giving::LastGiftDate).gt(after));
         }
         if let Some(before) = last.before {
-            all = all.add(giving_col(GIVING_LAST).lt(before));
+            all = all.add(giving(Giving::LastGiftDate).lt(before));
         }
     }
-    let on = Expr::col((Alias::new(GIVING), Gift::DonorId)).equals((Entity, Column::Id));
-    QueryTrait::query(&mut select).join_subquery(JoinType::LeftJoin, per_donor, Alias::new(GIVING), on);
     select.filter(all)
 }
 
-/// A gift is in `currency`; one stored without a currency is in US dollars (the schema default).
-fn currency_is(currency: Currency) -> Condition {
-    let code = || Expr::col((Gifts, Gift::Currency));
-    let mut any = Condition::any().add(code().eq(currency.code()));
-    if currency == Currency::USD {
-        any = any.add(code().is_null());
-    }
-    any
-}
-
-/// `amount` in integer cents, as [`sum_cents_of`] compares.
+/// `amount` in integer cents, as `donor_giving_totals` stores it.
 fn cents(amount: Decimal) -> i64 {
     (amount * Decimal::ONE_HUNDRED).to_i64().unwrap_or(i64::MAX)
 }
@@ -280,22 +270,25 @@ mod tests {
             }
             let values = statement.values.unwrap().0;
             assert!(values.len() >= 20, "{backend:?}: {} values", values.len());
-            assert!(sql.contains("left join") && sql.contains("group by"), "giving is one grouped subquery: {sql}");
+            assert_eq!(sql.matches("left join").count(), 2, "giving reads the two per-donor tables: {sql}");
             assert!(sql.contains("row_number() over"), "{sql}");
         }
     }
 
     #[test]
-    fn giving_joins_one_aggregate_only_when_asked() {
+    fn giving_reads_the_totals_never_the_gifts() {
         let scope = OrgScope::for_tests(OrganizationId::new());
         let sql = |filter: serde_json::Value| {
             let filter = DonorFilter::parse("filters", &filter).unwrap();
             matching(&scope, &filter, DatabaseBackend::Postgres).build(DatabaseBackend::Postgres).sql
         };
         assert!(!sql(json!({ "has_email": true })).contains("JOIN"));
+        let lifetime = sql(json!({ "lifetime_giving": { "currency": "USD", "min": "500" } }));
+        assert_eq!(lifetime.matches("LEFT JOIN \"donor_giving_totals\" AS \"lifetime\"").count(), 1, "{lifetime}");
+        assert!(!lifetime.contains("GROUP BY") && !lifetime.contains("COALESCE"), "{lifetime}");
         let both = sql(json!({ "gift_count": { "max": 2 }, "lifetime_giving": { "currency": "USD", "max": "10" } }));
-        assert_eq!(both.matches("LEFT JOIN").count(), 1, "{both}");
-        assert_eq!(both.matches("GROUP BY").count(), 1, "{both}");
-        assert!(!both.contains("NOT IN"), "{both}");
+        assert_eq!(both.matches("LEFT JOIN").count(), 2, "{both}");
+        assert!(both.contains("LEFT JOIN \"donor_giving\" AS \"giving\""), "{both}");
+        assert!(!both.contains("GROUP BY") && !both.contains("donations"), "{both}");
     }
 }

@@ -8,6 +8,7 @@ mod donations;
 mod donor_lists;
 mod donors;
 mod fixtures;
+mod giving_totals;
 mod organizations;
 mod projects;
 mod reports;
