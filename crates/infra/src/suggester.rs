@@ -6,9 +6,10 @@
 //! * **Lapsed donors**: a counted gift (amount above zero) in the previous fiscal year, none in
 //!   this one. One per donor and lapsed year.
 //! * **Major donors without contact**: counted gifts of at least
-//!   [`SuggesterRules::major_donor_threshold`] in one currency, over the donor's lifetime, and no
-//!   contact for [`SuggesterRules::no_contact_days`] days: neither `donors.last_contact_date`
-//!   nor a communication sent, delivered or received since. One per donor and last contact.
+//!   [`SuggesterRules::major_donor_threshold`] in one currency, over the donor's lifetime (read
+//!   from `donor_giving_totals`, decision 0031), and no contact for
+//!   [`SuggesterRules::no_contact_days`] days: neither `donors.last_contact_date` nor a
+//!   communication sent, delivered or received since. One per donor and last contact.
 //! * **Failed emails**: a campaign email (`generated_emails`) whose status is `failed`, or that
 //!   was not sent and has a failed send job, and no send job pending. One per email.
 //!
@@ -23,13 +24,13 @@ use givance_domain::todo::{
     AiConfidence, NewTodo, Priority, SuggestedTask, SuggestionContext, SuggestionKey, SuggestionRule, TITLE_MAX,
     TaskSuggester, TodoOrigin, TodoType,
 };
-use givance_domain::{Currency, DonorId, OrgScope, RepoError, Timestamp, ValueError};
+use givance_domain::{DonorId, OrgScope, RepoError, Timestamp, ValueError};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, Value};
 use uuid::Uuid;
 
 use crate::error::write_err;
-use crate::money::{cents_to_decimal, sum_cents_sql};
+use crate::money::cents_to_decimal;
 
 /// The rules' settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,7 +115,6 @@ impl RuleBasedSuggester {
         scope: &OrgScope,
         context: SuggestionContext,
     ) -> Result<Vec<SuggestedTask>, RepoError> {
-        let backend = self.conn.get_database_backend();
         let threshold = self.rules.major_donor_threshold;
         let threshold_cents = (threshold * Decimal::ONE_HUNDRED).trunc();
         let threshold_cents = i64::try_from(threshold_cents).unwrap_or(i64::MAX);
@@ -125,9 +125,8 @@ impl RuleBasedSuggester {
             .unwrap_or(NaiveDate::MIN)
             .and_time(NaiveTime::MIN)
             .and_utc();
-        let values =
-            vec![org(scope), Currency::default().code().into(), threshold_cents.into(), cutoff.into(), self.limit()];
-        let rows = self.rows(&major_donors_sql(backend), values).await?;
+        let values = vec![org(scope), threshold_cents.into(), cutoff.into(), self.limit()];
+        let rows = self.rows(MAJOR_DONORS_SQL, values).await?;
         let mut seen: Vec<DonorId> = Vec::new();
         let mut out = Vec::new();
         for row in &rows {
@@ -225,30 +224,23 @@ const LAPSED_SQL: &str = "\
     ORDER BY MAX(g.date) DESC, dn.id \
     LIMIT $4";
 
-/// `$1` organization, `$2` the default currency (for NULL), `$3` the threshold in cents, `$4`
-/// the no-contact cutoff, `$5` limit. Contact is `donors.last_contact_date` or a communication
-/// sent, delivered or received (its `sent_at`, else when it was logged).
-fn major_donors_sql(backend: DatabaseBackend) -> String {
-    let total = sum_cents_sql(backend, "g.amount");
-    format!(
-        "WITH giving AS ( \
-            SELECT g.donor_id AS donor_id, COALESCE(g.currency, $2) AS currency, {total} AS total_cents \
-            FROM donations g WHERE g.organization_id = $1 AND g.amount > 0 \
-            GROUP BY g.donor_id, COALESCE(g.currency, $2)) \
-        SELECT dn.id AS donor_id, dn.first_name AS first_name, dn.last_name AS last_name, \
-            dn.last_contact_date AS last_contact_date, v.currency AS currency, v.total_cents AS total_cents \
-        FROM giving v \
-        JOIN donors dn ON dn.organization_id = $1 AND dn.id = v.donor_id \
-        WHERE v.total_cents >= $3 AND dn.deleted_at IS NULL \
-            AND (dn.last_contact_date IS NULL OR dn.last_contact_date < $4) \
-            AND NOT EXISTS (SELECT 1 FROM communications c \
-                WHERE c.organization_id = $1 AND c.donor_id = dn.id \
-                    AND COALESCE(c.sent_at, c.created_at) >= $4 \
-                    AND (c.direction = 'inbound' OR c.status IN ('sent', 'delivered'))) \
-        ORDER BY v.total_cents DESC, dn.id \
-        LIMIT $5"
-    )
-}
+/// `$1` organization, `$2` the threshold in cents, `$3` the no-contact cutoff, `$4` limit. The
+/// lifetime totals come from `donor_giving_totals`, which triggers keep per donor and currency
+/// (decision 0031). Contact is `donors.last_contact_date` or a communication sent, delivered or
+/// received (its `sent_at`, else when it was logged).
+const MAJOR_DONORS_SQL: &str = "\
+    SELECT dn.id AS donor_id, dn.first_name AS first_name, dn.last_name AS last_name, \
+        dn.last_contact_date AS last_contact_date, v.currency AS currency, v.total_cents AS total_cents \
+    FROM donor_giving_totals v \
+    JOIN donors dn ON dn.organization_id = $1 AND dn.id = v.donor_id \
+    WHERE v.organization_id = $1 AND v.total_cents >= $2 AND dn.deleted_at IS NULL \
+        AND (dn.last_contact_date IS NULL OR dn.last_contact_date < $3) \
+        AND NOT EXISTS (SELECT 1 FROM communications c \
+            WHERE c.organization_id = $1 AND c.donor_id = dn.id \
+                AND COALESCE(c.sent_at, c.created_at) >= $3 \
+                AND (c.direction = 'inbound' OR c.status IN ('sent', 'delivered'))) \
+    ORDER BY v.total_cents DESC, dn.id \
+    LIMIT $4";
 
 /// `$1` organization, `$2` limit. The latest failed job's error explains the failure.
 const FAILED_EMAILS_SQL: &str = "\
