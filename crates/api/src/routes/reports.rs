@@ -15,7 +15,7 @@ use givance_domain::shared::time::now;
 use givance_domain::{Currency, OrgScope, ValueError};
 use givance_infra::export::csv_document;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Tenant;
 use crate::error::{ApiError, BadRequest, Forbidden, Unauthorized, ValidationFailed};
@@ -164,13 +164,21 @@ impl From<DateRange> for Period {
 // ---------------------------------------------------------------------------------------------
 // LYBUNT and SYBUNT
 
-/// Every parameter is read as text so that a bad value is a 422 naming it.
-#[derive(Debug, Deserialize)]
+/// Every parameter is read as text so that a bad value is a 422 naming it; the document states
+/// the type it must have.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LapsedParams {
+    /// Fiscal year Y, named after the calendar year it ends in; the current one by default
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 9999)]
     pub fiscal_year: Option<String>,
+    /// Donors per page: JSON 1-200 (50 by default), CSV 1-10000 (10000 by default)
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 10000)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page (in CSV: the `X-Next-Cursor` header)
     pub cursor: Option<String>,
+    /// `csv` for CSV (as does `Accept: text/csv`), `json` by default
     pub format: Option<String>,
 }
 
@@ -313,12 +321,7 @@ async fn lapsed_report(
     path = "/reports/lybunt",
     operation_id = "reportLybunt",
     tag = "reports",
-    params(
-        ("fiscal_year" = Option<i32>, Query, minimum = 1, maximum = 9999, description = "Fiscal year Y, named after the calendar year it ends in; the current one by default"),
-        ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "Donors per page: JSON 1-200 (50 by default), CSV 1-10000 (10000 by default)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (in CSV: the `X-Next-Cursor` header)"),
-        ("format" = Option<String>, Query, description = "`csv` for CSV (as does `Accept: text/csv`), `json` by default"),
-    ),
+    params(LapsedParams),
     responses(
         (status = 200, description = "A page of the list; CSV has a line per donor and currency",
             content((LapsedReportResponse = "application/json"), (String = "text/csv"))),
@@ -344,12 +347,7 @@ async fn lybunt(
     path = "/reports/sybunt",
     operation_id = "reportSybunt",
     tag = "reports",
-    params(
-        ("fiscal_year" = Option<i32>, Query, minimum = 1, maximum = 9999, description = "Fiscal year Y, named after the calendar year it ends in; the current one by default"),
-        ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "Donors per page: JSON 1-200 (50 by default), CSV 1-10000 (10000 by default)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (in CSV: the `X-Next-Cursor` header)"),
-        ("format" = Option<String>, Query, description = "`csv` for CSV (as does `Accept: text/csv`), `json` by default"),
-    ),
+    params(LapsedParams),
     responses(
         (status = 200, description = "A page of the list; CSV has a line per donor and currency",
             content((LapsedReportResponse = "application/json"), (String = "text/csv"))),
@@ -550,11 +548,18 @@ async fn retention_by_fiscal_year(
 // ---------------------------------------------------------------------------------------------
 // Giving by month, project and payment method
 
-#[derive(Debug, Deserialize)]
+/// Read as text, like [`LapsedParams`].
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
+    /// The first day; the start of the current fiscal year by default
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// The last day, included; today (UTC) by default
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// `csv` for CSV (as does `Accept: text/csv`), `json` by default
     pub format: Option<String>,
 }
 
@@ -675,11 +680,7 @@ async fn giving_report(
     path = "/reports/giving/by-month",
     operation_id = "reportGivingByMonth",
     tag = "reports",
-    params(
-        ("from" = Option<String>, Query, format = Date, description = "The first day; the start of the current fiscal year by default"),
-        ("to" = Option<String>, Query, format = Date, description = "The last day, included; today (UTC) by default"),
-        ("format" = Option<String>, Query, description = "`csv` for CSV (as does `Accept: text/csv`), `json` by default"),
-    ),
+    params(RangeParams),
     responses(
         (status = 200, description = "A row per month and currency",
             content((GivingReportResponse = "application/json"), (String = "text/csv"))),
@@ -705,11 +706,7 @@ async fn giving_by_month(
     path = "/reports/giving/by-project",
     operation_id = "reportGivingByProject",
     tag = "reports",
-    params(
-        ("from" = Option<String>, Query, format = Date, description = "The first day; the start of the current fiscal year by default"),
-        ("to" = Option<String>, Query, format = Date, description = "The last day, included; today (UTC) by default"),
-        ("format" = Option<String>, Query, description = "`csv` for CSV (as does `Accept: text/csv`), `json` by default"),
-    ),
+    params(RangeParams),
     responses(
         (status = 200, description = "A row per project and currency",
             content((GivingReportResponse = "application/json"), (String = "text/csv"))),
@@ -735,11 +732,7 @@ async fn giving_by_project(
     path = "/reports/giving/by-payment-method",
     operation_id = "reportGivingByPaymentMethod",
     tag = "reports",
-    params(
-        ("from" = Option<String>, Query, format = Date, description = "The first day; the start of the current fiscal year by default"),
-        ("to" = Option<String>, Query, format = Date, description = "The last day, included; today (UTC) by default"),
-        ("format" = Option<String>, Query, description = "`csv` for CSV (as does `Accept: text/csv`), `json` by default"),
-    ),
+    params(RangeParams),
     responses(
         (status = 200, description = "A row per payment method and currency",
             content((GivingReportResponse = "application/json"), (String = "text/csv"))),
