@@ -37,6 +37,10 @@ enum Summary {
 
 const SUMMARIES: [Summary; 2] = [Summary::PerCurrency, Summary::PerDonor];
 
+fn specs() -> Vec<TableSpec> {
+    SUMMARIES.iter().map(|s| s.spec()).collect()
+}
+
 impl Summary {
     fn table(self) -> &'static str {
         match self {
@@ -308,8 +312,7 @@ DROP TRIGGER IF EXISTS trg_donations_giving_added;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        let specs: Vec<TableSpec> = SUMMARIES.iter().map(|s| s.spec()).collect();
-        create_all(manager, &specs).await?;
+        create_all(manager, &specs()).await?;
         let conn = manager.get_connection();
         for summary in SUMMARIES {
             conn.execute_unprepared(&summary.backfill(backend)).await?;
@@ -325,8 +328,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let down = if manager.get_database_backend() == DbBackend::Postgres { POSTGRES_DOWN } else { SQLITE_DOWN };
         manager.get_connection().execute_unprepared(down).await?;
-        let specs: Vec<TableSpec> = SUMMARIES.iter().map(|s| s.spec()).collect();
-        drop_all(manager, &specs).await
+        drop_all(manager, &specs()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

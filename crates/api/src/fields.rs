@@ -51,6 +51,23 @@ impl Faults {
         self.take(parse(value))
     }
 
+    /// A field a create body must give: `parse` on it, or `None` with "is required" recorded
+    /// when it was left out (or `parse`'s fault when it does not parse).
+    pub(crate) fn required_with<T, U>(
+        &mut self,
+        field: &'static str,
+        value: Option<U>,
+        parse: impl FnOnce(U) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        match value {
+            Some(value) => self.take(parse(value)),
+            None => {
+                self.push(field, "is required");
+                None
+            }
+        }
+    }
+
     /// `value` when no field was refused, else the 422 listing them all.
     pub(crate) fn finish<T>(self, value: T) -> Result<T, ApiError> {
         if self.0.is_empty() { Ok(value) } else { Err(self.0.into()) }

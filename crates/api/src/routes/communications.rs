@@ -243,22 +243,16 @@ pub struct CreateCommunicationRequest {
 impl CreateCommunicationRequest {
     fn into_new(self, caller: StaffId) -> Result<NewCommunication, ApiError> {
         let mut f = Faults::default();
-        let mut required = |field: &'static str, value: Option<&str>| {
-            if value.is_none() {
-                f.push(field, "is required");
-            }
-        };
-        required("donor_id", self.donor_id.as_deref());
-        required("channel", self.channel.as_deref());
-        required("direction", self.direction.as_deref());
-        required("content", self.content.as_deref());
-        let donor_id = self.donor_id.as_deref().and_then(|raw| f.take(parse_uuid("donor_id", raw)));
+        let donor_id = f.required_with("donor_id", self.donor_id.as_deref(), |raw| parse_uuid("donor_id", raw));
         let thread_id = self.thread_id.as_deref().and_then(|raw| f.take(parse_uuid("thread_id", raw)));
-        let channel =
-            self.channel.as_deref().and_then(|raw| f.take(parse_value::<CommunicationChannel>("channel", raw)));
-        let direction = self.direction.as_deref().and_then(|raw| f.take(parse_value::<Direction>("direction", raw)));
+        let channel = f.required_with("channel", self.channel.as_deref(), |raw| {
+            parse_value::<CommunicationChannel>("channel", raw)
+        });
+        let direction =
+            f.required_with("direction", self.direction.as_deref(), |raw| parse_value::<Direction>("direction", raw));
         let subject = f.take(optional_text("subject", self.subject.as_deref(), SUBJECT_MAX)).flatten();
-        let content = self.content.as_deref().and_then(|raw| f.take(required_text("content", raw, CONTENT_MAX)));
+        let content =
+            f.required_with("content", self.content.as_deref(), |raw| required_text("content", raw, CONTENT_MAX));
         let staff_id = match self.staff_id {
             None => Some(Some(caller)),
             Some(None) => Some(None),

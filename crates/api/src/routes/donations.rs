@@ -234,13 +234,9 @@ pub struct CreateDonationRequest {
 impl CreateDonationRequest {
     fn to_new_donation(&self) -> Result<NewDonation, ApiError> {
         let mut f = Faults::default();
-        let donor_id = match self.donor_id.as_deref() {
-            Some(raw) => f.take(parse_uuid("donor_id", raw)).map(DonorId::from_uuid),
-            None => {
-                f.push("donor_id", "is required");
-                None
-            }
-        };
+        let donor_id = f
+            .required_with("donor_id", self.donor_id.as_deref(), |raw| parse_uuid("donor_id", raw))
+            .map(DonorId::from_uuid);
         let project_id =
             self.project_id.as_deref().and_then(|raw| f.take(parse_uuid("project_id", raw))).map(ProjectId::from_uuid);
         let currency = match self.currency.as_deref() {
@@ -249,13 +245,7 @@ impl CreateDonationRequest {
         };
         // Without a valid currency the amount is still checked, against the default.
         let amount = f.take(parse_amount(&self.amount, currency.unwrap_or_default()));
-        let date = match self.date.as_deref() {
-            Some(raw) => f.take(parse_date("date", raw)),
-            None => {
-                f.push("date", "is required");
-                None
-            }
-        };
+        let date = f.required_with("date", self.date.as_deref(), |raw| parse_date("date", raw));
         let payment_method = self.payment_method.as_deref().and_then(|raw| f.take(parse_payment_method(raw)));
         let reference_number =
             f.take(optional_text("reference_number", self.reference_number.as_deref(), REFERENCE_MAX));

@@ -231,13 +231,7 @@ pub struct CreateDonorListRequest {
 impl CreateDonorListRequest {
     fn into_new_list(self) -> Result<NewDonorList, ApiError> {
         let mut f = Faults::default();
-        let name = match self.name.as_deref() {
-            Some(name) => f.take(required_text("name", name, NAME_MAX)),
-            None => {
-                f.push("name", "is required");
-                None
-            }
-        };
+        let name = f.required_with("name", self.name.as_deref(), |name| required_text("name", name, NAME_MAX));
         let description = f.take(optional_text("description", self.description.as_deref(), DESCRIPTION_MAX));
         let list_type = match self.list_type.as_deref() {
             None if self.filters.is_null() => Some(DonorListType::Static),

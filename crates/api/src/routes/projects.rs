@@ -222,13 +222,7 @@ pub struct CreateProjectRequest {
 impl CreateProjectRequest {
     fn into_new_project(self) -> Result<NewProject, ApiError> {
         let mut f = Faults::default();
-        let name = match self.name.as_deref() {
-            Some(name) => f.take(required_text("name", name, NAME_MAX)),
-            None => {
-                f.push("name", "is required");
-                None
-            }
-        };
+        let name = f.required_with("name", self.name.as_deref(), |name| required_text("name", name, NAME_MAX));
         let description = f.take(optional_text("description", self.description.as_deref(), DESCRIPTION_MAX));
         let target_amount = f.take(parse_target(&self.target_amount));
         let start_date = f.take(parse_date("start_date", self.start_date.as_deref()));

@@ -262,22 +262,12 @@ pub struct InviteStaffRequest {
 impl InviteStaffRequest {
     fn into_invitation(self) -> Result<Invitation, ApiError> {
         let mut f = Faults::default();
-        let email = match self.email.as_deref() {
-            Some(raw) => f.take(EmailAddress::parse(raw).map_err(|e| e.for_field("email"))),
-            None => {
-                f.push("email", "is required");
-                None
-            }
-        };
+        let email = f.required_with("email", self.email.as_deref(), |raw| {
+            EmailAddress::parse(raw).map_err(|e| e.for_field("email"))
+        });
         let first_name = f.take(parse_name("first_name", self.first_name.as_deref()));
         let last_name = f.take(parse_name("last_name", self.last_name.as_deref()));
-        let role = match self.role.as_deref() {
-            Some(raw) => f.take(parse_role(raw)),
-            None => {
-                f.push("role", "is required");
-                None
-            }
-        };
+        let role = f.required_with("role", self.role.as_deref(), parse_role);
         let permissions = f.take(parse_permissions("permissions", &self.permissions.unwrap_or_default()));
         let invitation = match (email, role, permissions) {
             (Some(email), Some(role), Some(permissions)) => Some(Invitation {

@@ -165,26 +165,14 @@ pub struct CreateTemplateRequest {
 impl CreateTemplateRequest {
     fn into_new_template(self, created_by: Option<givance_domain::UserId>) -> Result<NewTemplate, ApiError> {
         let mut f = Faults::default();
-        let name = match self.name.as_deref() {
-            Some(name) => f.take(required_text("name", name, NAME_MAX)),
-            None => {
-                f.push("name", "is required");
-                None
-            }
-        };
+        let name = f.required_with("name", self.name.as_deref(), |name| required_text("name", name, NAME_MAX));
         let category = f.take(optional_text("category", self.category.as_deref(), CATEGORY_MAX));
         let channel = match self.channel.as_deref() {
             None => Some(CommunicationChannel::Email),
             Some(raw) => f.take(parse_channel(raw)),
         };
         let subject = f.take(optional_text("subject", self.subject.as_deref(), SUBJECT_MAX));
-        let body = match self.body.as_deref() {
-            Some(body) => f.take(required_text("body", body, BODY_MAX)),
-            None => {
-                f.push("body", "is required");
-                None
-            }
-        };
+        let body = f.required_with("body", self.body.as_deref(), |body| required_text("body", body, BODY_MAX));
         let variables = match (&subject, &body) {
             (Some(subject), Some(body)) => f.take(template::declared_variables(subject.as_deref(), body)),
             _ => None,

@@ -480,13 +480,8 @@ async fn add_staff(
     let id = thread_id(&id)?;
     let body = body.into_inner();
     let mut f = Faults::default();
-    let staff = match body.staff_id.as_deref() {
-        Some(raw) => f.take(parse_uuid("staff_id", raw)).map(StaffId::from),
-        None => {
-            f.push("staff_id", "is required");
-            None
-        }
-    };
+    let staff =
+        f.required_with("staff_id", body.staff_id.as_deref(), |raw| parse_uuid("staff_id", raw)).map(StaffId::from);
     let role = match body.role.as_deref() {
         None => Some(ThreadStaffRole::default()),
         Some(raw) => f.take(parse_value("role", raw)),

@@ -215,13 +215,7 @@ pub struct CreateTodoRequest {
 impl CreateTodoRequest {
     fn into_new_todo(self, scope: &OrgScope) -> Result<NewTodo, ApiError> {
         let mut f = Faults::default();
-        let title = match self.title.as_deref() {
-            Some(title) => f.take(required_text("title", title, TITLE_MAX)),
-            None => {
-                f.push("title", "is required");
-                None
-            }
-        };
+        let title = f.required_with("title", self.title.as_deref(), |title| required_text("title", title, TITLE_MAX));
         let description = f.take(optional_text("description", self.description.as_deref(), DESCRIPTION_MAX));
         let todo_type = self.todo_type.as_deref().map_or(Some(TodoType::Task), |raw| f.take(parse_type(raw)));
         let due_date = self.due_date.as_deref().map(|raw| f.take(parse_date("due_date", raw)));
